@@ -1,0 +1,30 @@
+import type { Command } from "../command.js";
+import { loginCommand, logoutCommand } from "./login.js";
+import {
+  blobCommand,
+  catalogCommand,
+  configCommand,
+  digestCommand,
+  inspectCommand,
+  lsCommand,
+  manifestCommand,
+  manifestDigestCommand,
+} from "./read.js";
+
+/** Every command, in the order `airlock --help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  inspectCommand,
+  lsCommand,
+  catalogCommand,
+  digestCommand,
+  manifestCommand,
+  configCommand,
+  blobCommand,
+  manifestDigestCommand,
+  loginCommand,
+  logoutCommand,
+];
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+}

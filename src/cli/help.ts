@@ -1,0 +1,30 @@
+import { VERSION } from "../version.js";
+import { GLOBAL_HELP, type Command } from "./command.js";
+import { COMMANDS } from "./commands/index.js";
+
+export function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `airlock ${VERSION}: carry container images into air-gapped sites
+
+Usage: airlock COMMAND [ARGS] [FLAGS]
+
+Commands:
+${lines.join("\n")}
+
+${GLOBAL_HELP}
+
+Run "airlock COMMAND --help" for a command's flags. Exit codes: 0 ok, 1 failure,
+2 bad input, 3 not found, 4 authentication, 5 network/TLS, 6 integrity,
+7 registry error, 70 internal error, 130 interrupted.
+`;
+}
+
+export function commandHelp(command: Command): string {
+  return `Usage: airlock ${command.name} ${command.usage} [FLAGS]
+
+${command.help}
+
+${GLOBAL_HELP}
+`;
+}

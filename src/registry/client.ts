@@ -1,0 +1,256 @@
+import type { Readable } from "node:stream";
+import { AirlockError } from "../errors.js";
+import { sha256Digest } from "../oci/digest.js";
+import { MANIFEST_ACCEPT } from "../oci/media-types.js";
+import { MAX_MANIFEST_BYTES, normalizeContentType } from "../oci/manifest.js";
+import type { Descriptor } from "../oci/types.js";
+import { openBlob } from "./blob-reader.js";
+import { readBodyCapped } from "./body.js";
+import { listPaginated } from "./pagination.js";
+import { CATALOG_SCOPE, pullScope, pushScope, deleteScope } from "./scope.js";
+import type { RegistryTransport } from "./transport.js";
+
+/** A manifest as the registry served it: the raw bytes and the digest computed from them. */
+export interface FetchedManifest {
+  bytes: Buffer;
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+const DIGEST_REF = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+
+/**
+ * A client for one registry, with noun-first methods in the words of the
+ * distribution spec. Repositories are paths without the host ("library/ubuntu").
+ */
+export class RegistryClient {
+  readonly #t: RegistryTransport;
+
+  constructor(transport: RegistryTransport) {
+    this.#t = transport;
+  }
+
+  /** host[:port] as in references. */
+  get registry(): string {
+    return this.#t.registry;
+  }
+
+  /** Checks that the registry answers the /v2/ API and that airlock may use it. */
+  async ping(options: CallOptions = {}): Promise<void> {
+    const res = await this.#t.send({
+      method: "GET",
+      path: "/v2/",
+      scopes: [],
+      expect: [200],
+      what: `registry ${this.registry}`,
+      signal: options.signal,
+    });
+    await res.body.dump();
+  }
+
+  /** GETs a manifest by tag or digest; by digest, the bytes must hash to it. */
+  async manifestGet(
+    repository: string,
+    reference: string,
+    options: CallOptions = {},
+  ): Promise<FetchedManifest> {
+    const what = `manifest ${this.#name(repository, reference)}`;
+    const res = await this.#t.send({
+      method: "GET",
+      path: `/v2/${repository}/manifests/${reference}`,
+      headers: { accept: MANIFEST_ACCEPT.join(", ") },
+      scopes: [pullScope(repository)],
+      expect: [200],
+      what,
+      signal: options.signal,
+    });
+    const bytes = await readBodyCapped(res, MAX_MANIFEST_BYTES, what);
+    const digest = sha256Digest(bytes);
+    if (DIGEST_REF.test(reference) && digest !== reference) {
+      throw new AirlockError(
+        "ERR_DIGEST_MISMATCH",
+        `${what}: the registry served content with digest ${digest}`,
+      );
+    }
+    const mediaType = sniffMediaType(bytes, normalizeContentType(header(res.headers["content-type"])));
+    return { bytes, digest, mediaType, size: bytes.length };
+  }
+
+  /** HEADs a manifest: its descriptor, or undefined when absent. Falls back to GET when the digest header is missing. */
+  async manifestHead(
+    repository: string,
+    reference: string,
+    options: CallOptions = {},
+  ): Promise<Descriptor | undefined> {
+    const res = await this.#t.send({
+      method: "HEAD",
+      path: `/v2/${repository}/manifests/${reference}`,
+      headers: { accept: MANIFEST_ACCEPT.join(", ") },
+      scopes: [pullScope(repository)],
+      expect: [200, 404],
+      what: `manifest ${this.#name(repository, reference)}`,
+      signal: options.signal,
+    });
+    await res.body.dump();
+    if (res.status === 404) return undefined;
+    const digest = header(res.headers["docker-content-digest"]);
+    const size = Number(header(res.headers["content-length"]));
+    const mediaType = normalizeContentType(header(res.headers["content-type"]));
+    if (digest === undefined || !Number.isSafeInteger(size) || mediaType === undefined) {
+      const m = await this.manifestGet(repository, reference, options);
+      return { mediaType: m.mediaType, digest: m.digest, size: m.size };
+    }
+    return { mediaType, digest, size };
+  }
+
+  /** PUTs manifest bytes unchanged under a tag or digest; returns the digest of the bytes. */
+  async manifestPut(
+    repository: string,
+    reference: string,
+    bytes: Buffer,
+    mediaType: string,
+    options: CallOptions = {},
+  ): Promise<string> {
+    const digest = sha256Digest(bytes);
+    const what = `manifest ${this.#name(repository, reference)}`;
+    const res = await this.#t.send({
+      method: "PUT",
+      path: `/v2/${repository}/manifests/${reference}`,
+      headers: { "content-type": mediaType },
+      body: bytes,
+      scopes: [pushScope(repository)],
+      expect: [201],
+      what,
+      signal: options.signal,
+    });
+    await res.body.dump();
+    const answered = header(res.headers["docker-content-digest"]);
+    if (answered !== undefined && answered !== digest) {
+      throw new AirlockError(
+        "ERR_DIGEST_MISMATCH",
+        `${what}: the registry stored digest ${answered}, expected ${digest}`,
+      );
+    }
+    return digest;
+  }
+
+  /** DELETEs a manifest by digest (registry:2 deletes only by digest). */
+  async manifestDelete(repository: string, digest: string, options: CallOptions = {}): Promise<void> {
+    const res = await this.#t.send({
+      method: "DELETE",
+      path: `/v2/${repository}/manifests/${digest}`,
+      scopes: [deleteScope(repository)],
+      expect: [202, 200],
+      what: `manifest ${this.#name(repository, digest)}`,
+      signal: options.signal,
+    });
+    await res.body.dump();
+  }
+
+  /** The blob's size when present, undefined when absent. */
+  async blobHead(repository: string, digest: string, options: CallOptions = {}): Promise<number | undefined> {
+    const res = await this.#t.send({
+      method: "HEAD",
+      path: `/v2/${repository}/blobs/${digest}`,
+      scopes: [pullScope(repository)],
+      expect: [200, 404],
+      what: `blob ${this.#name(repository, digest)}`,
+      signal: options.signal,
+    });
+    await res.body.dump();
+    if (res.status === 404) return undefined;
+    const size = Number(header(res.headers["content-length"]));
+    return Number.isSafeInteger(size) ? size : undefined;
+  }
+
+  /** A blob as a stream verified for size and sha256, resumed with Range if the connection drops. */
+  async blobGet(
+    repository: string,
+    descriptor: Pick<Descriptor, "digest" | "size">,
+    options: CallOptions = {},
+  ): Promise<Readable> {
+    return await openBlob(this.#t, {
+      repository,
+      digest: descriptor.digest,
+      size: descriptor.size,
+      scopes: [pullScope(repository)],
+      what: `blob ${this.#name(repository, descriptor.digest)}`,
+      signal: options.signal,
+    });
+  }
+
+  /** A small blob (a config) in memory, verified; refused above `maxBytes`. */
+  async blobGetBytes(
+    repository: string,
+    descriptor: Pick<Descriptor, "digest" | "size">,
+    options: CallOptions & { maxBytes?: number } = {},
+  ): Promise<Buffer> {
+    const max = options.maxBytes ?? MAX_MANIFEST_BYTES;
+    if (descriptor.size > max) {
+      throw new AirlockError(
+        "ERR_TOO_LARGE",
+        `blob ${descriptor.digest} is ${descriptor.size} bytes, over ${max}`,
+      );
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.blobGet(repository, descriptor, options))
+      chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /** Every tag of a repository, following Link pagination. */
+  async tagList(repository: string, options: CallOptions & { pageSize?: number } = {}): Promise<string[]> {
+    return await listPaginated(this.#t, {
+      path: `/v2/${repository}/tags/list?n=${options.pageSize ?? 1000}`,
+      field: "tags",
+      scopes: [pullScope(repository)],
+      what: `tags of ${this.#name(repository)}`,
+      signal: options.signal,
+    });
+  }
+
+  /** Every repository in the registry's catalog, following Link pagination. */
+  async catalog(options: CallOptions & { pageSize?: number } = {}): Promise<string[]> {
+    return await listPaginated(this.#t, {
+      path: `/v2/_catalog?n=${options.pageSize ?? 1000}`,
+      field: "repositories",
+      scopes: [CATALOG_SCOPE],
+      what: `catalog of ${this.registry}`,
+      signal: options.signal,
+    });
+  }
+
+  /** Closes pooled connections. */
+  async close(): Promise<void> {
+    await this.#t.close();
+  }
+
+  #name(repository: string, reference?: string): string {
+    const base = `${this.registry}/${repository}`;
+    if (reference === undefined) return base;
+    return DIGEST_REF.test(reference) ? `${base}@${reference}` : `${base}:${reference}`;
+  }
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The body's mediaType wins over the Content-Type header. */
+function sniffMediaType(bytes: Buffer, contentType: string | undefined): string {
+  try {
+    const json = JSON.parse(bytes.toString("utf8")) as { mediaType?: unknown; manifests?: unknown };
+    if (typeof json.mediaType === "string" && json.mediaType) return json.mediaType;
+    if (contentType !== undefined && contentType !== "application/json") return contentType;
+    return Array.isArray(json.manifests)
+      ? "application/vnd.oci.image.index.v1+json"
+      : "application/vnd.oci.image.manifest.v1+json";
+  } catch {
+    return contentType ?? "application/octet-stream";
+  }
+}

@@ -1,0 +1,61 @@
+import { isLoopbackRegistry, registryApiHost } from "../ref/reference.js";
+import { RegistryClient } from "./client.js";
+import { resolveCredential, type Credential } from "./credentials.js";
+import type { RetryPolicy } from "./retry.js";
+import { loadTlsOptions } from "./tls.js";
+import { RegistryTransport } from "./transport.js";
+import { VERSION } from "../version.js";
+
+/** How to reach and authenticate to one registry. */
+export interface RegistryOptions {
+  /** Skip TLS certificate verification (still uses TLS unless plainHttp). */
+  insecure?: boolean;
+  /** Speak plain HTTP. Loopback registries fall back to it automatically. */
+  plainHttp?: boolean;
+  /** Extra CA certificates (PEM files) to trust. */
+  caFiles?: string[];
+  /** certs.d roots searched for `<host:port>/*.crt`; defaults to the containers and docker ones. */
+  certsDirs?: string[];
+  /** The only auth file read (like --authfile); otherwise the usual search order. */
+  authFile?: string;
+  /** Credentials to use instead of any auth file. */
+  credential?: Credential;
+  /** Environment for auth file lookup; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  retry?: Partial<RetryPolicy>;
+  userAgent?: string;
+  /** Called with one line per HTTP exchange (URLs redacted, never credentials). */
+  onDebug?: (line: string) => void;
+  /** Called with warnings such as a missing credential helper. */
+  onWarning?: (message: string) => void;
+}
+
+/** A client for `registry` (host[:port] as in references, e.g. "docker.io", "127.0.0.1:5000"). */
+export async function connectRegistry(
+  registry: string,
+  options: RegistryOptions = {},
+): Promise<RegistryClient> {
+  const tls = await loadTlsOptions(registry, {
+    caFiles: options.caFiles,
+    insecure: options.insecure,
+    certsDirs: options.certsDirs,
+  });
+  const scheme = options.plainHttp === true ? "http" : isLoopbackRegistry(registry) ? "auto" : "https";
+  const transport = new RegistryTransport({
+    registry,
+    apiHost: registryApiHost(registry),
+    scheme,
+    tls,
+    credential: async () =>
+      options.credential ??
+      (await resolveCredential(registry, undefined, {
+        authFile: options.authFile,
+        env: options.env,
+        onWarning: options.onWarning,
+      })),
+    retry: options.retry,
+    userAgent: options.userAgent ?? `airlock/${VERSION}`,
+    onDebug: options.onDebug,
+  });
+  return new RegistryClient(transport);
+}

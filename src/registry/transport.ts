@@ -1,0 +1,246 @@
+import type { Readable } from "node:stream";
+import { Agent, request, type Dispatcher } from "undici";
+import type { IncomingHttpHeaders } from "undici/types/header.js";
+import { AirlockError } from "../errors.js";
+import { Authenticator } from "./authenticator.js";
+import { parseChallenges } from "./challenge.js";
+import type { Credential } from "./credentials.js";
+import {
+  isTlsProtocolMismatch,
+  networkError,
+  readErrorDetails,
+  redactUrl,
+  statusError,
+} from "./http-errors.js";
+import {
+  DEFAULT_RETRY,
+  backoffDelay,
+  isRetryableStatus,
+  parseRetryAfter,
+  waitBeforeRetry,
+  type RetryPolicy,
+} from "./retry.js";
+import type { Scope } from "./scope.js";
+import type { TlsConnectOptions } from "./tls.js";
+
+export type Method = "GET" | "HEAD" | "PUT" | "POST" | "PATCH" | "DELETE";
+
+export interface RegistryRequest {
+  method: Method;
+  /** Path and query under the registry origin ("/v2/…"), or an absolute URL on it. */
+  path: string;
+  headers?: Record<string, string>;
+  /** A Buffer, or a factory so that a stream body can be sent again on retry. */
+  body?: Buffer | (() => Readable);
+  scopes: Scope[];
+  /** Statuses returned to the caller; any other status becomes an error. */
+  expect: number[];
+  /** Named in errors, e.g. "manifest 127.0.0.1:5000/app:v1". */
+  what: string;
+  signal?: AbortSignal;
+}
+
+export interface RegistryResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Dispatcher.ResponseData["body"];
+  /** The URL that answered (after redirects). */
+  url: URL;
+}
+
+export interface TransportOptions {
+  /** host[:port] as in references. */
+  registry: string;
+  /** The host[:port] to connect to (docker.io → registry-1.docker.io). */
+  apiHost: string;
+  /** "https", "http", or "auto": https, falling back to http when the port does not speak TLS (loopback only). */
+  scheme: "https" | "http" | "auto";
+  tls: TlsConnectOptions;
+  credential: () => Promise<Credential | undefined>;
+  retry?: Partial<RetryPolicy>;
+  userAgent: string;
+  onDebug?: (line: string) => void;
+}
+
+const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * One registry's HTTP: connection reuse, scheme detection, authentication,
+ * retries with backoff and Retry-After, and redirects that never carry
+ * Authorization to another host.
+ */
+export class RegistryTransport {
+  readonly #opts: TransportOptions;
+  readonly #retry: RetryPolicy;
+  readonly #dispatcher: Agent;
+  readonly #auth: Authenticator;
+  #scheme: Promise<"https" | "http"> | undefined;
+  #plain = false;
+
+  constructor(options: TransportOptions) {
+    this.#opts = options;
+    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#dispatcher = new Agent({
+      connect: { ...options.tls, timeout: 30_000 },
+      headersTimeout: 120_000,
+      bodyTimeout: 120_000,
+      keepAliveTimeout: 30_000,
+    });
+    this.#auth = new Authenticator({
+      registry: options.registry,
+      dispatcher: this.#dispatcher,
+      userAgent: options.userAgent,
+      credential: options.credential,
+      registryIsPlain: () => this.#plain,
+    });
+  }
+
+  get registry(): string {
+    return this.#opts.registry;
+  }
+
+  /** Base URL ("https://host:port") once the scheme is known. */
+  async origin(signal?: AbortSignal): Promise<string> {
+    this.#scheme ??= this.#detectScheme(signal);
+    return `${await this.#scheme}://${this.#opts.apiHost}`;
+  }
+
+  /** Sends a request; the response's status is one of `expect`, its body for the caller to consume. */
+  async send(req: RegistryRequest): Promise<RegistryResponse> {
+    const url = new URL(req.path, await this.origin(req.signal));
+    let authRounds = 0;
+    for (let attempt = 1; ; attempt++) {
+      const authorization = await this.#auth.authorization(req.scopes, req.signal);
+      const res = await this.#attempt(req, url, authorization, attempt);
+      if (res === "retry") continue;
+      if (res.status === 401 && authRounds < 2) {
+        await res.body.dump().catch(() => undefined);
+        const challenge = parseChallenges(res.headers["www-authenticate"]);
+        if (this.#auth.onUnauthorized(challenge, authorization !== undefined, req.scopes)) {
+          authRounds++;
+          attempt--;
+          continue;
+        }
+        throw this.#refused(req, url, authorization !== undefined);
+      }
+      if (req.expect.includes(res.status)) return res;
+      if (isRetryableStatus(res.status) && this.#canRetry(req, attempt)) {
+        await this.#pause(res, attempt, req);
+        continue;
+      }
+      const details = req.method === "HEAD" ? [] : await readErrorDetails(res.body);
+      if (req.method === "HEAD") await res.body.dump().catch(() => undefined);
+      throw statusError({ method: req.method, url: res.url, status: res.status, what: req.what, details });
+    }
+  }
+
+  /** Closes pooled connections. */
+  async close(): Promise<void> {
+    await this.#dispatcher.close();
+  }
+
+  async #attempt(
+    req: RegistryRequest,
+    url: URL,
+    authorization: string | undefined,
+    attempt: number,
+  ): Promise<RegistryResponse | "retry"> {
+    try {
+      return await this.#followRedirects(req, url, authorization);
+    } catch (err) {
+      const error = networkError(err, this.#opts.registry, req.method, url);
+      if (error.retryable && this.#canRetry(req, attempt)) {
+        this.#debug(`${req.method} ${redactUrl(url)} failed (${error.message}); retrying`);
+        await waitBeforeRetry(backoffDelay(this.#retry, attempt), req.signal);
+        return "retry";
+      }
+      throw error;
+    }
+  }
+
+  async #followRedirects(
+    req: RegistryRequest,
+    start: URL,
+    authorization?: string,
+  ): Promise<RegistryResponse> {
+    let url = start;
+    for (let hop = 0; ; hop++) {
+      const sameHost = url.origin === start.origin;
+      const headers: Record<string, string> = {
+        "user-agent": this.#opts.userAgent,
+        "docker-distribution-api-version": "registry/2.0",
+        ...req.headers,
+      };
+      if (authorization !== undefined && sameHost) headers.authorization = authorization;
+      const began = Date.now();
+      const body = typeof req.body === "function" ? req.body() : req.body;
+      const res = await request(url, {
+        method: req.method,
+        headers,
+        body,
+        dispatcher: this.#dispatcher,
+        signal: req.signal,
+      });
+      this.#debug(`${req.method} ${redactUrl(url)} -> ${res.statusCode} (${Date.now() - began} ms)`);
+      const location = res.headers.location;
+      const follow = REDIRECTS.has(res.statusCode) && (req.method === "GET" || req.method === "HEAD");
+      if (!follow || typeof location !== "string" || hop >= MAX_REDIRECTS) {
+        return { status: res.statusCode, headers: res.headers, body: res.body, url };
+      }
+      await res.body.dump().catch(() => undefined);
+      url = new URL(location, url);
+    }
+  }
+
+  #canRetry(req: RegistryRequest, attempt: number): boolean {
+    const replayable = req.body === undefined || Buffer.isBuffer(req.body) || typeof req.body === "function";
+    return replayable && attempt < this.#retry.maxAttempts && req.signal?.aborted !== true;
+  }
+
+  async #pause(res: RegistryResponse, attempt: number, req: RegistryRequest): Promise<void> {
+    await res.body.dump().catch(() => undefined);
+    const header = res.headers["retry-after"];
+    const retryAfter = parseRetryAfter(typeof header === "string" ? header : undefined);
+    if (retryAfter !== undefined && retryAfter > this.#retry.maxRetryAfterMs) {
+      throw new AirlockError(
+        "ERR_REGISTRY",
+        `${req.what}: the registry asks to retry after ${Math.round(retryAfter / 1000)} s (HTTP ${res.status}), longer than airlock waits`,
+        { retryable: true },
+      );
+    }
+    const delay = retryAfter ?? backoffDelay(this.#retry, attempt);
+    this.#debug(`${req.method} ${req.what}: HTTP ${res.status}, retrying in ${delay} ms`);
+    await waitBeforeRetry(delay, req.signal);
+  }
+
+  #refused(req: RegistryRequest, url: URL, sentAuthorization: boolean): AirlockError {
+    const registry = this.#opts.registry;
+    const hint = sentAuthorization
+      ? "the credentials were refused: check the username and password (airlock login)"
+      : `log in first: airlock login ${registry}`;
+    return new AirlockError("ERR_AUTH", `${req.what}: ${req.method} ${redactUrl(url)} unauthorized; ${hint}`);
+  }
+
+  async #detectScheme(signal?: AbortSignal): Promise<"https" | "http"> {
+    if (this.#opts.scheme !== "auto") {
+      this.#plain = this.#opts.scheme === "http";
+      return this.#opts.scheme;
+    }
+    const url = new URL(`https://${this.#opts.apiHost}/v2/`);
+    try {
+      const res = await request(url, { method: "GET", dispatcher: this.#dispatcher, signal });
+      await res.body.dump();
+      return "https";
+    } catch (err) {
+      if (!isTlsProtocolMismatch(err)) throw networkError(err, this.#opts.registry, "GET", url);
+      this.#debug(`${this.#opts.apiHost} does not speak TLS; using plain HTTP (loopback)`);
+      this.#plain = true;
+      return "http";
+    }
+  }
+
+  #debug(line: string): void {
+    this.#opts.onDebug?.(line);
+  }
+}
