@@ -66,7 +66,8 @@ function parseCommandLine(command: Command, argv: string[]): { values: OptionVal
     });
     return { values: parsed.values as OptionValues, positionals: parsed.positionals };
   } catch (err) {
-    const text = messageOf(err).split("\n")[0] ?? "";
+    // node:util's messages go on to explain "--"; the first sentence is what matters.
+    const text = (messageOf(err).split("\n")[0] ?? "").split(". ")[0] ?? "";
     throw new AirlockError("ERR_USAGE", `${text.replace(/\.$/, "")}: run "airlock ${command.name} --help"`);
   }
 }

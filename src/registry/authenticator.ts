@@ -2,7 +2,7 @@ import type { Dispatcher } from "undici";
 import { AirlockError } from "../errors.js";
 import type { Challenge } from "./challenge.js";
 import type { Credential } from "./credentials.js";
-import { mergeScopes, parseScope, scopeKey, scopesCover, type Scope } from "./scope.js";
+import { formatScope, mergeScopes, parseScope, scopeKey, scopesCover, type Scope } from "./scope.js";
 import { fetchToken, type Token } from "./token.js";
 
 export interface AuthenticatorOptions {
@@ -22,13 +22,16 @@ interface CachedToken extends Token {
  * Knows how one registry wants to be authenticated (from the last 401's
  * challenge) and produces the Authorization header for a request's scopes.
  * Bearer tokens are cached per scope set; scopes for the same repository are
- * merged so one token serves pull and push.
+ * merged so one token serves pull and push; concurrent requests needing the
+ * same scopes share one token request.
  */
 export class Authenticator {
   readonly #opts: AuthenticatorOptions;
   #challenge: Challenge | undefined;
   #credential: Promise<Credential | undefined> | undefined;
   #tokens: CachedToken[] = [];
+  /** Token requests in flight, by their scope list. */
+  #pending = new Map<string, Promise<CachedToken>>();
   /** Every action asked for so far, per resource. */
   #wanted = new Map<string, Scope>();
 
@@ -47,7 +50,7 @@ export class Authenticator {
     const cred = await this.#getCredential();
     if (challenge.scheme === "basic") return basicHeader(cred, this.#opts.registry);
     if (cred?.registryToken !== undefined) return `Bearer ${cred.registryToken}`;
-    const token = this.#cachedToken(scopes) ?? (await this.#newToken(scopes, cred, signal));
+    const token = this.#cachedToken(scopes) ?? (await this.#sharedToken(scopes, cred, signal));
     return `Bearer ${token.token}`;
   }
 
@@ -86,7 +89,23 @@ export class Authenticator {
     return this.#tokens.find((t) => scopesCover(t.scopes, scopes));
   }
 
-  async #newToken(scopes: Scope[], cred: Credential | undefined, signal?: AbortSignal): Promise<CachedToken> {
+  /**
+   * A new token for `scopes` (widened by what was asked before), joining a
+   * request for the same scopes already in flight; that request runs under
+   * the signal of the caller that started it.
+   */
+  #sharedToken(scopes: Scope[], cred: Credential | undefined, signal?: AbortSignal): Promise<CachedToken> {
+    const wanted = mergeScopes(this.#remember(scopes));
+    const key = wanted.map(formatScope).join(" ");
+    let pending = this.#pending.get(key);
+    if (pending === undefined) {
+      pending = this.#newToken(wanted, cred, signal).finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  async #newToken(wanted: Scope[], cred: Credential | undefined, signal?: AbortSignal): Promise<CachedToken> {
     const challenge = this.#challenge;
     const realm = challenge?.params.realm;
     if (realm === undefined) {
@@ -95,7 +114,6 @@ export class Authenticator {
         `${this.#opts.registry} asked for a bearer token but named no realm`,
       );
     }
-    const wanted = mergeScopes(this.#remember(scopes));
     const token = await fetchToken({
       realm,
       service: challenge?.params.service,

@@ -114,7 +114,8 @@ export class RegistryTransport {
       const authorization = await this.#auth.authorization(req.scopes, req.signal);
       const res = await this.#attempt(req, url, authorization, attempt);
       if (res === "retry") continue;
-      if (res.status === 401 && authRounds < 2) {
+      // Only the registry's own origin may ask for credentials: a 401 from a redirect target is an error.
+      if (res.status === 401 && authRounds < 2 && res.url.origin === url.origin) {
         await res.body.dump().catch(() => undefined);
         const challenge = parseChallenges(res.headers["www-authenticate"]);
         if (this.#auth.onUnauthorized(challenge, authorization !== undefined, req.scopes)) {
@@ -166,7 +167,9 @@ export class RegistryTransport {
   ): Promise<RegistryResponse> {
     let url = start;
     for (let hop = 0; ; hop++) {
-      const sameHost = url.origin === start.origin;
+      // Authorization goes only to the registry's own origin: never to a redirect
+      // target, nor to an absolute URL (e.g. an upload Location) on another host.
+      const sameHost = url.origin === start.origin && start.origin === (await this.origin(req.signal));
       const headers: Record<string, string> = {
         "user-agent": this.#opts.userAgent,
         "docker-distribution-api-version": "registry/2.0",

@@ -38,12 +38,12 @@ export async function resolveManifest(
   select: { platform?: string | Platform; image?: boolean; signal?: AbortSignal },
 ): Promise<ResolvedManifest> {
   const { signal } = select;
+  // A bad --platform is refused before any request is made.
+  const asked = typeof select.platform === "string" ? parsePlatform(select.platform) : select.platform;
   const top = await client.manifestGet(ref.repository, referenceTarget(ref), { signal });
   const parsed = parseManifest(top.bytes, top.mediaType, `manifest ${formatReference(ref)}`);
-  const platform =
-    select.platform ?? (select.image === true && parsed.kind === "index" ? hostPlatform() : undefined);
-  if (platform === undefined) return { top, manifest: top, parsed };
-  const want = typeof platform === "string" ? parsePlatform(platform) : platform;
+  const want = asked ?? (select.image === true && parsed.kind === "index" ? hostPlatform() : undefined);
+  if (want === undefined) return { top, manifest: top, parsed };
   if (parsed.kind === "image") {
     await checkImagePlatform(client, ref, parsed, want, signal);
     return { top, manifest: top, parsed };
