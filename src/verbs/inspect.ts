@@ -62,13 +62,16 @@ function summarize(
   config: ImageConfig,
   layers: { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }[],
 ): ImageInspection {
+  // Keys in skopeo's order, so the JSON reads the same.
   const out: ImageInspection = {
     Name: name,
     Digest: digest,
     RepoTags: tags,
+    ...(config.created !== undefined ? { Created: config.created } : {}),
     DockerVersion: (config as { docker_version?: string }).docker_version ?? "",
     Labels: config.config?.Labels ?? null,
     Architecture: config.architecture ?? "",
+    ...(config.variant !== undefined ? { Variant: config.variant } : {}),
     Os: config.os ?? "",
     Layers: layers.map((l) => l.digest),
     LayersData: layers.map((l) => ({
@@ -79,7 +82,5 @@ function summarize(
     })),
     Env: config.config?.Env ?? null,
   };
-  if (config.created !== undefined) out.Created = config.created;
-  if (config.variant !== undefined) out.Variant = config.variant;
   return out;
 }

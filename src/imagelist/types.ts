@@ -1,0 +1,77 @@
+/**
+ * The normalised image list: what every input format (airlock.yaml, skopeo
+ * sync YAML, mindthegap images.yaml, a text list) becomes after validation.
+ * Data only; the planner reads nothing else.
+ */
+
+/** Where something was written, for messages: "airlock.yaml:14:5". */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** How an entry chooses tags. */
+export type TagSelector =
+  /** One tag, optionally pinned: `name:tag`, `name:tag@sha256:…`. */
+  | { kind: "tag"; tag: string; digest?: string }
+  /** A digest only: `name@sha256:…`. */
+  | { kind: "digest"; digest: string }
+  /** An explicit list of tags. */
+  | { kind: "tags"; tags: string[] }
+  /** Every tag of the repository matching a regular expression (JavaScript syntax, anchored as written). */
+  | { kind: "regex"; pattern: string }
+  /** Every tag that is a semantic version within a range (node-semver syntax). */
+  | { kind: "semver"; range: string };
+
+export interface ImageEntry {
+  /** The reference as written in the list, e.g. "nginx:1.27". */
+  source: string;
+  /** Where the entry starts in its file. */
+  position: SourcePosition;
+  /** Normalised registry host ("docker.io", "127.0.0.1:5000"). */
+  registry: string;
+  /** Normalised repository path ("library/nginx"). */
+  repository: string;
+  selector: TagSelector;
+  /** Normalised "os/arch[/variant]" strings, sorted, or "all". */
+  platforms: string[] | "all";
+  /** When true, a platform the image lacks is skipped instead of being an error. */
+  optionalPlatforms: boolean;
+}
+
+/** How to reach one registry. Secrets are never inline: only names of env vars or files. */
+export interface RegistrySettings {
+  insecure?: boolean;
+  plainHttp?: boolean;
+  /** Absolute path (resolved against the list's directory). */
+  caFile?: string;
+  /** Absolute path of a docker config.json / containers auth.json to read credentials from. */
+  authFile?: string;
+  /** Names of environment variables holding the username and password. */
+  usernameEnv?: string;
+  passwordEnv?: string;
+  /** Fetch this host's images from another host[:port] (same repository paths). */
+  mirror?: string;
+}
+
+export type InputFormat = "airlock" | "skopeo-sync" | "mindthegap" | "text";
+
+export interface ImageList {
+  /** The file it was read from, as given. */
+  file: string;
+  format: InputFormat;
+  /** Default platforms for entries that name none: normalised, sorted, or "all". */
+  platforms: string[] | "all";
+  registries: Record<string, RegistrySettings>;
+  images: ImageEntry[];
+}
+
+/** One problem found in an input file. */
+export interface Problem {
+  position: SourcePosition;
+  /** JSON path of the field, e.g. "images[3].platforms[0]"; "" for the document. */
+  path: string;
+  /** What is wrong and what is allowed. */
+  message: string;
+}
