@@ -162,6 +162,14 @@ export function statusError(ctx: StatusContext): RegistryError {
 function describeStatus(ctx: StatusContext): [ErrorCode, string] {
   const codes = ctx.details.map((d) => d.code);
   switch (ctx.status) {
+    case 400:
+      if (ctx.url.protocol === "http:" && ctx.details.length === 0) {
+        return [
+          "ERR_TLS",
+          `${ctx.what}: ${ctx.url.host} answered plain HTTP with 400; it probably speaks TLS: drop --plain-http`,
+        ];
+      }
+      return ["ERR_REGISTRY", `${ctx.what}: ${ctx.method} ${redactUrl(ctx.url)} answered HTTP 400`];
     case 401:
       return ["ERR_AUTH", `${ctx.what}: authentication required or refused (HTTP 401)`];
     case 403:
