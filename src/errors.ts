@@ -27,6 +27,7 @@ export type ErrorCode =
   | "ERR_ABORTED"
   | "ERR_IMAGELIST_INVALID"
   | "ERR_LOCK_STALE"
+  | "ERR_LOCK_INVALID"
   | "ERR_BUNDLE_CORRUPT";
 
 export interface AirlockErrorOptions {

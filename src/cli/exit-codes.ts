@@ -46,6 +46,7 @@ const BY_CODE: Record<ErrorCode, number> = {
   ERR_MANIFEST_UNSUPPORTED: ExitCode.Registry,
   ERR_TOO_LARGE: ExitCode.Registry,
   ERR_LOCK_STALE: ExitCode.Failure,
+  ERR_LOCK_INVALID: ExitCode.Usage,
   ERR_ABORTED: ExitCode.Interrupted,
 };
 

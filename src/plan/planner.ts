@@ -1,0 +1,134 @@
+import { AirlockError, isAirlockError, type ErrorCode } from "../errors.js";
+import type { ImageEntry, ImageList } from "../imagelist/types.js";
+import { parseReference } from "../ref/reference.js";
+import { mapSettled } from "../util/pool.js";
+import { entryKey, listHash } from "./entry-key.js";
+import { LOCK_VERSION, type Lock, type LockEntry, type LockedImage } from "./lock-types.js";
+import { resolveImage } from "./resolve-image.js";
+import type { Resolver } from "./resolver.js";
+import { expandTargets, type Target } from "./select-tags.js";
+import { computeTotals } from "./totals.js";
+
+export interface PlanOptions {
+  /** The lock from the last run: entries whose key is unchanged keep their pins. */
+  previous?: Lock;
+  /** Re-resolve these entries even if unchanged (names as in the list, or repositories); `true` for all. */
+  update?: true | string[];
+  /** Resolutions in flight at once. */
+  concurrency?: number;
+  /** Told each time an image is resolved. */
+  onProgress?: (done: number, total: number, reference: string) => void;
+}
+
+/** One entry that could not be resolved. */
+export interface PlanProblem {
+  entry: ImageEntry;
+  code: ErrorCode;
+  message: string;
+}
+
+/** Every entry that failed, at once; the lock is not written. */
+export class PlanError extends AirlockError {
+  readonly problems: PlanProblem[];
+  constructor(problems: PlanProblem[]) {
+    const lines = problems.map(
+      (p) =>
+        `${p.entry.position.file}:${p.entry.position.line}:${p.entry.position.column} ${p.entry.source}: ${p.message}`,
+    );
+    super(problems[0]?.code ?? "ERR_NOT_FOUND", lines.join("\n"));
+    this.name = "PlanError";
+    this.problems = problems;
+  }
+}
+
+/**
+ * Resolves an image list into a lock: tag → top manifest → selected platform
+ * manifests → configs and layers. Entries unchanged since `previous` keep
+ * their pins unless named in `update`. Pure apart from the resolver.
+ */
+export async function planLock(
+  list: ImageList,
+  resolver: Resolver,
+  options: PlanOptions = {},
+): Promise<Lock> {
+  const concurrency = options.concurrency ?? 8;
+  const unique = uniqueEntries(list.images);
+  const kept = new Map((options.previous?.entries ?? []).map((e) => [e.key, e]));
+  const fresh = unique.filter((e) => !kept.has(entryKey(e)) || isUpdated(e, options.update));
+  const problems: PlanProblem[] = [];
+
+  const expanded = await mapSettled(fresh, concurrency, (e) => expandTargets(e, resolver));
+  const work: { entry: ImageEntry; target: Target }[] = [];
+  expanded.forEach((r, i) => {
+    const entry = fresh[i] as ImageEntry;
+    if (r.status === "rejected") problems.push(problemOf(entry, r.reason));
+    else for (const target of r.value) work.push({ entry, target });
+  });
+
+  let done = 0;
+  const images = await mapSettled(work, concurrency, async ({ entry, target }) => {
+    const image = await resolveImage(entry, target, resolver);
+    options.onProgress?.(++done, work.length, image.reference);
+    return image;
+  });
+  const byEntry = new Map<ImageEntry, LockedImage[]>();
+  images.forEach((r, i) => {
+    const { entry } = work[i] as { entry: ImageEntry };
+    if (r.status === "rejected") problems.push(problemOf(entry, r.reason));
+    else byEntry.set(entry, [...(byEntry.get(entry) ?? []), r.value]);
+  });
+  if (problems.length > 0) throw new PlanError(dedupeProblems(problems));
+
+  const entries = unique.map((e): LockEntry => {
+    const key = entryKey(e);
+    const images = byEntry.get(e) ?? kept.get(key)?.images ?? [];
+    return {
+      key,
+      source: e.source,
+      images: [...images].sort((a, b) => a.reference.localeCompare(b.reference)),
+    };
+  });
+  entries.sort((a, b) => a.key.localeCompare(b.key));
+  return { lockVersion: LOCK_VERSION, listHash: listHash(list), entries, totals: computeTotals(entries) };
+}
+
+function uniqueEntries(entries: ImageEntry[]): ImageEntry[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => {
+    const key = entryKey(e);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** True when `update` names this entry: by its text as written, or by its repository. */
+function isUpdated(entry: ImageEntry, update: PlanOptions["update"]): boolean {
+  if (update === undefined) return false;
+  if (update === true || update.length === 0) return true;
+  return update.some((name) => {
+    if (name === entry.source) return true;
+    try {
+      const ref = parseReference(name);
+      return ref.registry === entry.registry && ref.repository === entry.repository;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** An entry's failure as a problem; anything but an AirlockError is a bug and is rethrown. */
+function problemOf(entry: ImageEntry, err: unknown): PlanProblem {
+  if (isAirlockError(err)) return { entry, code: err.code, message: err.message };
+  throw err;
+}
+
+function dedupeProblems(problems: PlanProblem[]): PlanProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.entry.source}\n${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
