@@ -23,6 +23,17 @@ export interface LockedPlatform {
   layers: LockedBlob[];
 }
 
+/** An attestation manifest (buildx's unknown/unknown index entry) for a selected platform. */
+export interface LockedAttestation {
+  /** Digest of the platform manifest it attests. */
+  subject: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  config: LockedBlob;
+  layers: LockedBlob[];
+}
+
 /** One tag (or digest) of one repository, as resolved. */
 export interface LockedImage {
   /** Full source reference: "docker.io/library/nginx:1.27", or "…@sha256:…" for digest pins. */
@@ -35,6 +46,8 @@ export interface LockedImage {
   size: number;
   /** The selected platforms only; an index may list more (the bundle carries it as a sparse index). */
   platforms: LockedPlatform[];
+  /** Attestations of the selected platforms, carried with them; omitted when there are none. */
+  attestations?: LockedAttestation[];
 }
 
 /** What one image-list entry resolved to. */

@@ -10,7 +10,10 @@ import {
 } from "../oci/platform.js";
 import type { Descriptor, ImageConfig } from "../oci/types.js";
 import { formatReference } from "../ref/reference.js";
-import type { LockedImage, LockedPlatform } from "./lock-types.js";
+import type { LockedAttestation, LockedImage, LockedPlatform } from "./lock-types.js";
+
+/** buildx's annotation naming the manifest an attestation is about. */
+const ATTESTATION_SUBJECT = "vnd.docker.reference.digest";
 import type { Resolver, ResolvedBytes } from "./resolver.js";
 import type { Target } from "./select-tags.js";
 
@@ -45,6 +48,10 @@ export async function resolveImage(
     platforms,
   };
   if (target.tag !== undefined) image.tag = target.tag;
+  if (parsed.kind === "index") {
+    const attestations = await attestationsOf(entry, parsed.index.manifests, platforms, resolver);
+    if (attestations.length > 0) image.attestations = attestations;
+  }
   return image;
 }
 
@@ -106,6 +113,27 @@ async function platformsOfImage(
     return [];
   }
   return [lockedPlatform(name, top, parsed)];
+}
+
+/** The attestation manifests whose subject is one of the selected platforms' manifests. */
+async function attestationsOf(
+  entry: ImageEntry,
+  children: Descriptor[],
+  platforms: LockedPlatform[],
+  resolver: Resolver,
+): Promise<LockedAttestation[]> {
+  const selected = new Set(platforms.map((p) => p.digest));
+  const out: LockedAttestation[] = [];
+  for (const d of children.filter(isAttestation)) {
+    const subject = d.annotations?.[ATTESTATION_SUBJECT];
+    if (subject === undefined || !selected.has(subject)) continue;
+    const bytes = await resolver.manifest(entry.registry, entry.repository, d.digest);
+    const parsed = parseManifest(bytes.bytes, bytes.mediaType, `attestation ${d.digest}`);
+    if (parsed.kind !== "image") continue;
+    const { platform: _unused, ...rest } = lockedPlatform("unknown/unknown", bytes, parsed);
+    out.push({ subject, ...rest });
+  }
+  return out.sort((a, b) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
 }
 
 function configPlatform(config: ImageConfig): string {

@@ -10,7 +10,7 @@ export function computeTotals(entries: readonly LockEntry[]): LockTotals {
     images++;
     manifests.set(image.digest, image.size);
     bytesWithoutDedup += image.size;
-    for (const p of image.platforms) {
+    for (const p of [...image.platforms, ...(image.attestations ?? [])]) {
       if (p.digest !== image.digest) {
         manifests.set(p.digest, p.size);
         bytesWithoutDedup += p.size;

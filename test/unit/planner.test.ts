@@ -51,6 +51,22 @@ describe("planLock", () => {
     );
   });
 
+  it("carries the attestation of a selected platform, and only then", async () => {
+    const withAmd = await planLock(
+      list(testEntry(`${R}/fixtures/multi-oci:v1`, { platforms: "all" })),
+      resolver,
+    );
+    const image = withAmd.entries[0]?.images[0];
+    const amd = image?.platforms.find((p) => p.platform === "linux/amd64");
+    assert.equal(image?.attestations?.length, 1);
+    assert.equal(image?.attestations?.[0]?.subject, amd?.digest);
+    const armOnly = await planLock(
+      list(testEntry(`${R}/fixtures/multi-oci:v1`, { platforms: ["linux/arm64"] })),
+      resolver,
+    );
+    assert.equal(armOnly.entries[0]?.images[0]?.attestations, undefined);
+  });
+
   it("normalises arm64/v8 and reads a single image's platform from its config", async () => {
     const lock = await planLock(
       list(

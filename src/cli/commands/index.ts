@@ -1,4 +1,7 @@
 import type { Command } from "../command.js";
+import { createBundleCommand } from "./bundle.js";
+import { diffCommand, lockCommand } from "./lock.js";
+import { validateCommand } from "./validate.js";
 import { loginCommand, logoutCommand } from "./login.js";
 import {
   blobCommand,
@@ -13,6 +16,10 @@ import {
 
 /** Every command, in the order `airlock --help` lists them. */
 export const COMMANDS: readonly Command[] = [
+  validateCommand,
+  lockCommand,
+  diffCommand,
+  createBundleCommand,
   inspectCommand,
   lsCommand,
   catalogCommand,

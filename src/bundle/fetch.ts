@@ -1,0 +1,108 @@
+import { Readable, Transform, pipeline } from "node:stream";
+import type { BlobDir } from "../store/blob-dir.js";
+import { mapSettled } from "../util/pool.js";
+import type { RegistryClient } from "../registry/client.js";
+import type { BundleBlob } from "./content.js";
+
+export interface FetchProgress {
+  /** Bytes now in the cache, of all the bundle's blobs. */
+  bytesDone: number;
+  bytesTotal: number;
+  /** Downloads in flight. */
+  active: number;
+  /** Blobs already cached before this run. */
+  cached: number;
+  downloaded: number;
+}
+
+export interface FetchOptions {
+  /** Downloads in flight per registry. */
+  concurrency: number;
+  signal?: AbortSignal;
+  onProgress?: (p: FetchProgress) => void;
+}
+
+/** Something that hands out a client per registry (the create-bundle ClientPool). */
+export interface ClientSource {
+  get(registry: string): Promise<RegistryClient>;
+}
+
+/**
+ * Makes sure every blob is in the cache: what is there (right size) is kept;
+ * the rest streams from its registry through size and sha256 checks into the
+ * cache, at most `concurrency` downloads per registry. Failures are collected
+ * so every missing blob is reported at once.
+ */
+export async function fetchToCache(
+  blobs: readonly BundleBlob[],
+  clients: ClientSource,
+  cache: BlobDir,
+  options: FetchOptions,
+): Promise<FetchProgress> {
+  const progress: FetchProgress = {
+    bytesDone: 0,
+    bytesTotal: blobs.reduce((n, b) => n + b.size, 0),
+    active: 0,
+    cached: 0,
+    downloaded: 0,
+  };
+  const missing: BundleBlob[] = [];
+  for (const blob of blobs) {
+    if (await cache.has(blob)) {
+      progress.cached++;
+      progress.bytesDone += blob.size;
+    } else missing.push(blob);
+  }
+  options.onProgress?.({ ...progress });
+  const byRegistry = new Map<string, BundleBlob[]>();
+  for (const blob of missing) {
+    const group = byRegistry.get(blob.registry) ?? [];
+    group.push(blob);
+    byRegistry.set(blob.registry, group);
+  }
+  const results = await Promise.all(
+    [...byRegistry.values()].map((group) =>
+      mapSettled(group, options.concurrency, async (blob) => {
+        progress.active++;
+        try {
+          await download(blob, await clients.get(blob.registry), cache, options.signal, (n) => {
+            progress.bytesDone += n;
+            options.onProgress?.({ ...progress });
+          });
+          progress.downloaded++;
+        } finally {
+          progress.active--;
+        }
+      }),
+    ),
+  );
+  const failures = results.flat().flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  if (failures.length > 0) throw failures[0];
+  options.onProgress?.({ ...progress });
+  return progress;
+}
+
+async function download(
+  blob: BundleBlob,
+  client: RegistryClient,
+  cache: BlobDir,
+  signal: AbortSignal | undefined,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  const content =
+    blob.kind === "manifest"
+      ? Readable.from([(await client.manifestGet(blob.repository, blob.digest, { signal })).bytes])
+      : await client.blobGet(blob.repository, blob, { signal });
+  const counted = pipeline(content, countBytes(onBytes), () => undefined);
+  await cache.put(blob, counted, { signal });
+}
+
+/** A pass-through that reports how many bytes went by. */
+function countBytes(onBytes: (n: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      onBytes(chunk.length);
+      callback(null, chunk);
+    },
+  });
+}

@@ -1,0 +1,29 @@
+import { MediaType } from "../oci/media-types.js";
+import type { BundleImage } from "./content.js";
+
+/** Annotations on each index.json entry: the full source reference. */
+export const REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
+export const CONTAINERD_NAME_ANNOTATION = "io.containerd.image.name";
+
+/** Name of the lock carried at the bundle's root. */
+export const BUNDLE_LOCK_NAME = "airlock.lock";
+
+export const OCI_LAYOUT_BYTES = Buffer.from('{"imageLayoutVersion":"1.0.0"}');
+
+/**
+ * The layout's index.json: one descriptor per image reference, pointing at
+ * the upstream top manifest with its bytes unchanged.
+ */
+export function indexJsonBytes(images: readonly BundleImage[]): Buffer {
+  const index = {
+    schemaVersion: 2,
+    mediaType: MediaType.OciIndex,
+    manifests: images.map((i) => ({
+      mediaType: i.mediaType,
+      digest: i.digest,
+      size: i.size,
+      annotations: { [CONTAINERD_NAME_ANNOTATION]: i.reference, [REF_NAME_ANNOTATION]: i.reference },
+    })),
+  };
+  return Buffer.from(JSON.stringify(index, null, 2) + "\n");
+}

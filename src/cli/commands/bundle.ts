@@ -1,0 +1,67 @@
+import { formatBytes } from "../../plan/diff-format.js";
+import { createBundle } from "../../verbs/create-bundle.js";
+import { flag, stringValue, type Command } from "../command.js";
+import { bundleProgress } from "../bundle-progress.js";
+import { writeOut } from "../output.js";
+import { parseConcurrency } from "./lock.js";
+
+export const createBundleCommand: Command = {
+  name: "create-bundle",
+  summary: "write every locked image into one deduplicated OCI-layout tarball",
+  usage: "[-f FILE] [--lock LOCK] [-o bundles/NAME.tar]",
+  help: `Writes everything the lock pins into one uncompressed OCI image layout tarball: each blob
+once across all images and platforms, the upstream top manifests byte for byte (a sparse
+index when platforms were filtered), index.json naming every reference, and the lock at the
+root. The same lock gives a byte-identical tarball. Blobs are verified as they stream
+from the registries into a cache (a re-run downloads nothing twice) and into NAME.tar.partial,
+renamed when complete; NAME.tar.sha256 records the bundle's digest for the transfer.
+Without a lock, the list is resolved and the lock written first; a stale lock is refused.
+  -f, --file FILE          the image list (default airlock.yaml)
+  --lock LOCK              the lock (default: beside the list)
+  -o, --output FILE        the bundle (default bundles/<list name>-<lock hash>.tar)
+  --update-lock            re-lock a stale lock instead of refusing
+  --platform P             carry only this platform of what the lock pins; repeatable
+  --cache DIR              blob cache (default $XDG_CACHE_HOME/airlock)
+  --concurrency N          downloads in flight per registry (default 4)
+  --quiet                  no progress
+  --json                   print a JSON summary on stdout at the end`,
+  options: {
+    file: { type: "string", short: "f" },
+    lock: { type: "string" },
+    output: { type: "string", short: "o" },
+    "update-lock": { type: "boolean" },
+    platform: { type: "string", multiple: true },
+    cache: { type: "string" },
+    concurrency: { type: "string" },
+    quiet: { type: "boolean", short: "q" },
+    json: { type: "boolean" },
+  },
+  args: [0, 0],
+  async run({ values, remote, io, say }) {
+    const platforms = values.platform;
+    const progress = bundleProgress(io.stderr, flag(values, "quiet"));
+    try {
+      const result = await createBundle({
+        ...remote,
+        file: stringValue(values, "file"),
+        lockFile: stringValue(values, "lock"),
+        output: stringValue(values, "output"),
+        updateLock: flag(values, "update-lock"),
+        platforms: Array.isArray(platforms) ? platforms.map(String) : undefined,
+        cacheDir: stringValue(values, "cache"),
+        concurrency: parseConcurrency(stringValue(values, "concurrency")),
+        onEvent: progress.onEvent,
+      });
+      progress.stop();
+      if (flag(values, "json")) await writeOut(io.stdout, JSON.stringify(result, null, 2) + "\n");
+      if (!flag(values, "quiet")) {
+        say(
+          `wrote ${result.file} (${formatBytes(result.size)}, ${result.images} images, ${result.blobs} blobs; ${result.downloaded} downloaded, ${result.cached} from cache)`,
+        );
+        say(`sha256 ${result.sha256}  (${result.sha256File})`);
+      }
+    } finally {
+      progress.stop();
+    }
+  },
+};

@@ -1,0 +1,113 @@
+import { AirlockError } from "../../errors.js";
+import { formatBytes, formatDiffMarkdown, formatDiffText } from "../../plan/diff-format.js";
+import { diffLockFiles } from "../../verbs/diff.js";
+import { checkImageListLock, DEFAULT_LIST_FILE, lockImageList } from "../../verbs/lock.js";
+import { flag, stringValue, type Command } from "../command.js";
+import { ExitCode } from "../exit-codes.js";
+import { writeOut } from "../output.js";
+import { createProgress } from "../progress.js";
+
+const FILE_OPTION = { file: { type: "string", short: "f" } } as const;
+
+export const lockCommand: Command = {
+  name: "lock",
+  summary: "resolve the image list to digests per platform and write the lockfile",
+  usage: "[-f FILE] [-o LOCK] [--update [IMAGE…]] [--check]",
+  help: `Resolves every entry of the image list (default ${DEFAULT_LIST_FILE}) to the digest of its
+top manifest and of each selected platform's manifest, config and layers, and writes the
+lockfile beside the list (airlock.yaml → airlock.lock) atomically. Entries unchanged since
+the last lock keep their pins; nothing is written if any entry fails.
+  -f, --file FILE       the image list (airlock.yaml, skopeo sync YAML, mindthegap images.yaml, or a text list)
+  -o, --output LOCK     where to write the lock
+  --update [IMAGE…]     re-resolve these entries (as written, or by repository), or every entry
+  --check               no network: exit 1, naming the entries, when the lock does not match the list
+  --concurrency N       resolutions in flight at once (default 8)`,
+  options: {
+    ...FILE_OPTION,
+    output: { type: "string", short: "o" },
+    update: { type: "boolean" },
+    check: { type: "boolean" },
+    concurrency: { type: "string" },
+  },
+  args: [0, Infinity],
+  async run({ positionals, values, remote, io, say }) {
+    const file = stringValue(values, "file");
+    const output = stringValue(values, "output");
+    if (positionals.length > 0 && !flag(values, "update")) {
+      throw new AirlockError(
+        "ERR_USAGE",
+        "images on the command line go with --update: airlock lock --update IMAGE…",
+      );
+    }
+    if (flag(values, "check")) return await runCheck(file, output, say);
+    const progress = createProgress(io.stderr, "resolving");
+    try {
+      const result = await lockImageList({
+        ...remote,
+        file,
+        output,
+        update: flag(values, "update") ? (positionals.length > 0 ? positionals : true) : undefined,
+        concurrency: parseConcurrency(stringValue(values, "concurrency")),
+        onProgress: (done, total, ref) => progress.update(done, total, ref),
+      });
+      progress.stop();
+      const t = result.lock.totals;
+      const what = `${t.images} images, ${t.blobs} blobs, ${formatBytes(t.bytes)} (${formatBytes(t.bytesWithoutDedup)} without sharing)`;
+      say(result.written ? `wrote ${result.lockFile}: ${what}` : `${result.lockFile} is up to date: ${what}`);
+    } finally {
+      progress.stop();
+    }
+  },
+};
+
+async function runCheck(
+  file: string | undefined,
+  output: string | undefined,
+  say: (l: string) => void,
+): Promise<number> {
+  const check = await checkImageListLock({ file, output });
+  if (check.upToDate) {
+    say(`${check.lockFile} matches the image list`);
+    return ExitCode.Ok;
+  }
+  for (const u of check.unlocked)
+    say(`${u.position} ${u.source}: not in ${check.lockFile} (new or changed entry)`);
+  for (const s of check.stale) say(`${check.lockFile}: ${s.source}: no longer in the image list`);
+  say(`${check.lockFile} is out of date: run airlock lock`);
+  return ExitCode.Failure;
+}
+
+export function parseConcurrency(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new AirlockError("ERR_USAGE", `--concurrency must be a whole number from 1 to 256, not "${text}"`);
+  }
+  return n;
+}
+
+export const diffCommand: Command = {
+  name: "diff",
+  summary: "what changed between two lockfiles (or a lockfile and its committed version)",
+  usage: "OLD [NEW] [--format text|markdown|json]",
+  help: `Shows images added and removed, tags moved (old → new digest, per platform), the new content
+to carry (blobs in NEW not in OLD) and the change in total size. With one file, compares it
+with its version committed in git (HEAD).
+  --format text|markdown|json   markdown fits a pull-request comment (default text)`,
+  options: { format: { type: "string" } },
+  args: [1, 2],
+  async run({ positionals, values, io }) {
+    const format = stringValue(values, "format") ?? "text";
+    if (!["text", "markdown", "json"].includes(format)) {
+      throw new AirlockError("ERR_USAGE", `--format must be text, markdown or json, not "${format}"`);
+    }
+    const diff = await diffLockFiles(positionals[0] ?? "", positionals[1]);
+    const text =
+      format === "json"
+        ? JSON.stringify(diff, null, 2) + "\n"
+        : format === "markdown"
+          ? formatDiffMarkdown(diff)
+          : formatDiffText(diff);
+    await writeOut(io.stdout, text);
+  },
+};

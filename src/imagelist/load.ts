@@ -1,0 +1,51 @@
+/** Reading an image list from disk: the `validate` verb and the loader the other verbs use. */
+
+import { readdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { AirlockError } from "../errors.js";
+import { parseImageList, type ParseResult } from "./parse.js";
+import { ImageListError } from "./problems.js";
+import type { ImageList } from "./types.js";
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EISDIR: "it is a directory",
+  ENOTDIR: "a parent is not a directory",
+};
+
+/**
+ * Reads and checks a list in any supported format (detected automatically),
+ * returning every problem and warning; never touches the network.
+ * @throws AirlockError ERR_FILE ("cannot read FILE: …") when the file cannot be read.
+ */
+export async function validateImageList(file: string): Promise<ParseResult> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "";
+    const reason = FILE_ERRORS[code] ?? (err instanceof Error ? err.message : String(err));
+    throw new AirlockError("ERR_FILE", `cannot read ${file}: ${reason}`, { cause: err });
+  }
+  return parseImageList(text.replace(/^\uFEFF/, ""), file, { listDir });
+}
+
+/**
+ * Reads and validates a list in any supported format (detected automatically); never touches the network.
+ * @throws ImageListError (ERR_IMAGELIST_INVALID) listing every problem, one per line, with `problems`;
+ *   AirlockError ERR_FILE when the file cannot be read.
+ */
+export async function loadImageList(file: string): Promise<ImageList> {
+  const { list, problems } = await validateImageList(file);
+  if (list === undefined) throw new ImageListError(problems);
+  return list;
+}
+
+function listDir(dir: string): string[] | undefined {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,76 @@
+/** The `registries` section of airlock.yaml → RegistrySettings per normalised host. */
+
+import path from "node:path";
+import { AirlockError } from "../errors.js";
+import { parseRegistry } from "../ref/reference.js";
+import { entriesOf, isRecord, type ReadContext } from "./context.js";
+import type { Path } from "./paths.js";
+import type { Reporter } from "./problems.js";
+import type { RegistrySettings } from "./types.js";
+
+/** Normalises a registry host written at `path`; reports ERR_REF_INVALID's message there. */
+export function checkRegistryHost(
+  host: string,
+  at: Path,
+  reporter: Reporter,
+  anchor: "key" | "value" = "key",
+): string | undefined {
+  try {
+    return parseRegistry(host);
+  } catch (err) {
+    if (!(err instanceof AirlockError) || err.code !== "ERR_REF_INVALID") throw err;
+    reporter.problem(at, err.message, anchor);
+    return undefined;
+  }
+}
+
+/**
+ * Normalises a registry key and checks that no earlier key (`seen`: host →
+ * key as written) names the same registry ("index.docker.io" and "docker.io").
+ */
+export function checkUniqueHost(
+  key: string,
+  at: Path,
+  seen: Map<string, string>,
+  reporter: Reporter,
+): string | undefined {
+  const host = checkRegistryHost(key, at, reporter);
+  if (host === undefined) return undefined;
+  const first = seen.get(host);
+  if (first === undefined) {
+    seen.set(host, key);
+    return host;
+  }
+  reporter.problem(at, `${JSON.stringify(key)} is the same registry as ${JSON.stringify(first)}`, "key");
+  return undefined;
+}
+
+/** Reads `registries`: hosts checked and normalised (each once), paths made absolute. */
+export function readRegistries(value: unknown, ctx: ReadContext): Record<string, RegistrySettings> {
+  const out: Record<string, RegistrySettings> = {};
+  const seen = new Map<string, string>();
+  for (const [key, settings] of entriesOf(value)) {
+    const at: Path = ["registries", key];
+    const host = checkUniqueHost(key, at, seen, ctx.reporter);
+    if (host !== undefined && isRecord(settings)) out[host] = readSettings(settings, at, ctx);
+  }
+  return out;
+}
+
+function readSettings(s: Record<string, unknown>, at: Path, ctx: ReadContext): RegistrySettings {
+  const out: RegistrySettings = {};
+  if (typeof s.insecure === "boolean") out.insecure = s.insecure;
+  if (typeof s.plainHttp === "boolean") out.plainHttp = s.plainHttp;
+  if (typeof s.caFile === "string" && s.caFile !== "") out.caFile = path.resolve(ctx.dir, s.caFile);
+  if (typeof s.authFile === "string" && s.authFile !== "") out.authFile = path.resolve(ctx.dir, s.authFile);
+  const creds = s.credentials;
+  if (isRecord(creds) && typeof creds.usernameEnv === "string" && typeof creds.passwordEnv === "string") {
+    out.usernameEnv = creds.usernameEnv;
+    out.passwordEnv = creds.passwordEnv;
+  }
+  if (typeof s.mirror === "string" && s.mirror !== "") {
+    const mirror = checkRegistryHost(s.mirror, [...at, "mirror"], ctx.reporter, "value");
+    if (mirror !== undefined) out.mirror = mirror;
+  }
+  return out;
+}

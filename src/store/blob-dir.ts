@@ -1,0 +1,92 @@
+import { randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { AirlockError, messageOf } from "../errors.js";
+import { parseDigest } from "../oci/digest.js";
+import type { Descriptor } from "../oci/types.js";
+import { VerifyStream } from "../stream/verify-stream.js";
+import type { BlobStore } from "./types.js";
+
+const READ_CHUNK = 1024 * 1024;
+
+/** `$XDG_CACHE_HOME/airlock`, else `~/.cache/airlock`. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base =
+    env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME !== ""
+      ? env.XDG_CACHE_HOME
+      : join(homedir(), ".cache");
+  return join(base, "airlock");
+}
+
+/**
+ * Blobs in a directory as an OCI layout keeps them (`blobs/sha256/<hex>`):
+ * the create-bundle cache, and the blob half of an OCI layout directory.
+ * Writes go to a temporary name and are renamed once verified.
+ */
+export class BlobDir implements BlobStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  /** Where a blob lives (whether or not it is there). */
+  path(digest: string): string {
+    return join(this.root, "blobs", "sha256", parseDigest(digest).hex);
+  }
+
+  async has(descriptor: Pick<Descriptor, "digest" | "size">): Promise<boolean> {
+    try {
+      return (await stat(this.path(descriptor.digest))).size === descriptor.size;
+    } catch {
+      return false;
+    }
+  }
+
+  async fetch(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Readable> {
+    const path = this.path(descriptor.digest);
+    const source = createReadStream(path, { highWaterMark: READ_CHUNK });
+    await new Promise<void>((resolve, reject) => {
+      source.once("open", () => resolve());
+      source.once("error", (err) =>
+        reject(
+          new AirlockError(
+            "ERR_NOT_FOUND",
+            `blob ${descriptor.digest} is not in ${this.root}: ${messageOf(err)}`,
+          ),
+        ),
+      );
+    });
+    const verify = new VerifyStream({ ...descriptor, what: `blob ${descriptor.digest} in ${this.root}` });
+    source.pipe(verify);
+    source.once("error", (err) => verify.destroy(err));
+    return verify;
+  }
+
+  async put(
+    descriptor: Pick<Descriptor, "digest" | "size">,
+    content: Readable,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const target = this.path(descriptor.digest);
+    const tmpDir = join(this.root, "tmp");
+    await mkdir(tmpDir, { recursive: true });
+    await mkdir(join(this.root, "blobs", "sha256"), { recursive: true });
+    const tmp = join(
+      tmpDir,
+      `${parseDigest(descriptor.digest).hex}.${randomBytes(6).toString("hex")}.partial`,
+    );
+    try {
+      const verify = new VerifyStream({ ...descriptor, what: `blob ${descriptor.digest}` });
+      await pipeline(content, verify, createWriteStream(tmp), { signal: options.signal });
+      await rename(tmp, target);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+}

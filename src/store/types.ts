@@ -1,0 +1,25 @@
+import type { Readable } from "node:stream";
+import type { Descriptor } from "../oci/types.js";
+
+/** Content addressed by digest, read as a stream verified against the descriptor. */
+export interface BlobReader {
+  /** The blob's bytes; the stream fails unless they have the descriptor's size and sha256. */
+  fetch(
+    descriptor: Pick<Descriptor, "digest" | "size">,
+    options?: { signal?: AbortSignal },
+  ): Promise<Readable>;
+}
+
+/** A place blobs can be written to, atomically and verified. */
+export interface BlobWriter {
+  /** True when the blob is present with the right size. */
+  has(descriptor: Pick<Descriptor, "digest" | "size">): Promise<boolean>;
+  /** Stores the stream's bytes under the digest, failing (and keeping nothing) unless they verify. */
+  put(
+    descriptor: Pick<Descriptor, "digest" | "size">,
+    content: Readable,
+    options?: { signal?: AbortSignal },
+  ): Promise<void>;
+}
+
+export interface BlobStore extends BlobReader, BlobWriter {}

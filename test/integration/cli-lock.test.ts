@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { load } from "js-yaml";
+import type { Lock, LockedImage } from "../../src/plan/lock-types.js";
+import { formatRepository, parseReference } from "../../src/ref/reference.js";
+import { runAirlock } from "../harness/cli.js";
+import { startSeededRegistry, type FixtureSet } from "../harness/fixtures.js";
+import type { TestRegistry } from "../harness/registry.js";
+import { runSkopeo } from "../harness/tools.js";
+
+const sha256 = (b: Buffer): string => "sha256:" + createHash("sha256").update(b).digest("hex");
+
+describe("airlock lock against the real registry", () => {
+  let registry: TestRegistry;
+  let fixtures: FixtureSet;
+  let dir: string;
+  let host: string;
+
+  before(async () => {
+    ({ registry, fixtures } = await startSeededRegistry("plain"));
+    host = registry.host;
+    dir = await mkdtemp(join(tmpdir(), "airlock-lock-"));
+  });
+  after(async () => registry.stop());
+
+  const airlockYaml = (): string => {
+    const pinned = fixtures.byRef("fixtures/single-docker:v1").digest;
+    return `defaults:
+  platforms: [linux/amd64, linux/arm64]
+images:
+  - ${host}/fixtures/multi-oci:v1
+  - ${host}/fixtures/multi-docker:v1
+  - ref: ${host}/skopeo/multi-oci:v1
+    platforms: [linux/arm64]
+  - ref: ${host}/fixtures/single-oci:v1
+    platforms: [linux/amd64]
+  - ref: ${host}/fixtures/single-docker@${pinned}
+    platforms: [linux/amd64]
+  - ref: ${host}/fixtures/tags
+    semver: ">=1.1.0"
+    platforms: [linux/amd64]
+`;
+  };
+
+  const lockAt = async (file: string): Promise<Lock> => load(await readFile(file, "utf8")) as Lock;
+  const skopeoRaw = async (ref: string): Promise<Buffer> =>
+    (await runSkopeo(["inspect", "--raw", "--tls-verify=false", `docker://${ref}`])).stdout;
+
+  it("pins every digest and size exactly as skopeo reads them, and a re-run is byte-identical", async () => {
+    const list = join(dir, "airlock.yaml");
+    await writeFile(list, airlockYaml());
+    const first = await runAirlock(["lock", "-f", list]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /wrote .*airlock\.lock/);
+    const lockFile = join(dir, "airlock.lock");
+    const bytes = await readFile(lockFile);
+    const lock = await lockAt(lockFile);
+    const images = lock.entries.flatMap((e) => e.images);
+    assert.equal(images.length, 8);
+    await Promise.all(images.map((image) => checkAgainstSkopeo(image)));
+
+    const second = await runAirlock(["lock", "-f", list, "--update"]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.ok((await readFile(lockFile)).equals(bytes), "a re-resolved lock is byte-identical");
+  });
+
+  async function checkAgainstSkopeo(image: LockedImage): Promise<void> {
+    const top = await skopeoRaw(image.reference);
+    assert.equal(sha256(top), image.digest, image.reference);
+    assert.equal(top.length, image.size);
+    const name = formatRepository(parseReference(image.reference));
+    for (const p of image.platforms) {
+      const raw = await skopeoRaw(`${name}@${p.digest}`);
+      assert.equal(sha256(raw), p.digest);
+      assert.equal(raw.length, p.size);
+      const m = JSON.parse(raw.toString()) as { config: { digest: string; size: number }; layers: { digest: string; size: number }[] };
+      assert.deepEqual({ digest: p.config.digest, size: p.config.size }, { digest: m.config.digest, size: m.config.size });
+      assert.deepEqual(
+        p.layers.map((l) => [l.digest, l.size]),
+        m.layers.map((l) => [l.digest, l.size]),
+      );
+    }
+  }
+
+  it("lock --check passes, then fails naming the edited entry, with no network", async () => {
+    const list = join(dir, "check.yaml");
+    await writeFile(list, airlockYaml());
+    assert.equal((await runAirlock(["lock", "-f", list])).code, 0);
+    const ok = await runAirlock(["lock", "--check", "-f", list]);
+    assert.equal(ok.code, 0, ok.stderr);
+    await writeFile(list, airlockYaml().replace("platforms: [linux/arm64]", "platforms: [linux/amd64]"));
+    await registry.stop().catch(() => undefined);
+    const stale = await runAirlock(["lock", "--check", "-f", list]);
+    assert.equal(stale.code, 1, stale.stderr);
+    assert.match(stale.stderr, /check\.yaml:\d+:\d+ .*skopeo\/multi-oci:v1: not in/);
+    assert.match(stale.stderr, /out of date/);
+    ({ registry, fixtures } = await startSeededRegistry("plain"));
+    host = registry.host;
+  });
+});
