@@ -19,7 +19,8 @@ export function printTable(rows: BenchRow[]): void {
   ];
   const all = [header, ...rows].map(cells);
   const widths = all[0]?.map((_, i) => Math.max(...all.map((row) => row[i]?.length ?? 0))) ?? [];
-  const line = (row: string[]): string => "| " + row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ") + " |";
+  const line = (row: string[]): string =>
+    "| " + row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ") + " |";
   console.log(line(all[0] ?? []));
   console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
   for (const row of all.slice(1)) console.log(line(row));

@@ -15,7 +15,9 @@ export async function pushTinyImages(baseUrl: string, host: string, count: numbe
     8,
     async (i) => {
       const app = await buildLayer([{ path: "app/" }, { path: "app/id", content: `tiny ${i}\n` }]);
-      const image = buildImage("oci", { os: "linux", architecture: "amd64" }, [base, app], { env: [`N=${i}`] });
+      const image = buildImage("oci", { os: "linux", architecture: "amd64" }, [base, app], {
+        env: [`N=${i}`],
+      });
       await pushNode(baseUrl, `bench/tiny-${i}`, image, ["v1"]);
       return `${host}/bench/tiny-${i}:v1`;
     },

@@ -1,13 +1,15 @@
 import type { Readable } from "node:stream";
 import { AirlockError } from "../errors.js";
-import { sha256Digest } from "../oci/digest.js";
+import { parseDigest, sha256Digest } from "../oci/digest.js";
 import { MANIFEST_ACCEPT } from "../oci/media-types.js";
 import { MAX_MANIFEST_BYTES, normalizeContentType } from "../oci/manifest.js";
 import type { Descriptor } from "../oci/types.js";
+import { mountBlob } from "./blob-mount.js";
 import { openBlob } from "./blob-reader.js";
+import { uploadBlob, type BlobUploadOptions, type OpenSource } from "./blob-upload.js";
 import { readBodyCapped } from "./body.js";
 import { listPaginated } from "./pagination.js";
-import { CATALOG_SCOPE, pullScope, pushScope, deleteScope } from "./scope.js";
+import { CATALOG_SCOPE, pullScope, pushScope, deleteScope, type Scope } from "./scope.js";
 import type { RegistryTransport } from "./transport.js";
 
 /** A manifest as the registry served it: the raw bytes and the digest computed from them. */
@@ -154,10 +156,19 @@ export class RegistryClient {
 
   /** The blob's size when present, undefined when absent. */
   async blobHead(repository: string, digest: string, options: CallOptions = {}): Promise<number | undefined> {
+    return await this.#blobHead(repository, digest, pullScope(repository), options);
+  }
+
+  async #blobHead(
+    repository: string,
+    digest: string,
+    scope: Scope,
+    options: CallOptions,
+  ): Promise<number | undefined> {
     const res = await this.#t.send({
       method: "HEAD",
       path: `/v2/${repository}/blobs/${digest}`,
-      scopes: [pullScope(repository)],
+      scopes: [scope],
       expect: [200, 404],
       what: `blob ${this.#name(repository, digest)}`,
       signal: options.signal,
@@ -201,6 +212,54 @@ export class RegistryClient {
     for await (const chunk of await this.blobGet(repository, descriptor, options))
       chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
+  }
+
+  /**
+   * Uploads a blob unless present (HEAD first). `open()` returns a fresh
+   * stream of its bytes each time it is called, so a failed upload can be
+   * retried from the start. The bytes are verified against the descriptor as
+   * they leave: a mismatch aborts the upload (cancelled with DELETE) with
+   * ERR_DIGEST_MISMATCH / ERR_SIZE_MISMATCH, and the registry never gets a
+   * blob under a wrong digest. Blobs up to `monolithicMax` (32 MiB) go in one
+   * streamed PUT, larger ones in PATCHes of `chunkSize` (16 MiB).
+   */
+  async blobUpload(
+    repository: string,
+    descriptor: Pick<Descriptor, "digest" | "size">,
+    open: OpenSource,
+    options: BlobUploadOptions = {},
+  ): Promise<"uploaded" | "exists"> {
+    parseDigest(descriptor.digest);
+    const what = `blob ${this.#name(repository, descriptor.digest)}`;
+    // Push scope on the HEAD already: one token serves the whole upload.
+    const present = await this.#blobHead(repository, descriptor.digest, pushScope(repository), options);
+    if (present !== undefined) {
+      if (present !== descriptor.size) {
+        throw new AirlockError(
+          "ERR_SIZE_MISMATCH",
+          `${what}: the registry holds it with ${present} bytes, the descriptor says ${descriptor.size}`,
+        );
+      }
+      return "exists";
+    }
+    await uploadBlob(this.#t, { ...options, repository, descriptor, open, what });
+    return "uploaded";
+  }
+
+  /**
+   * Cross-repository mount of a blob from `fromRepository` of the same
+   * registry: true when the registry mounted it (201); false when it answered
+   * 202 (the session is cancelled) or declined. Never throws for a declined
+   * mount (Harbor/ECR quirks), only for auth, network and server errors.
+   */
+  async blobMount(
+    repository: string,
+    digest: string,
+    fromRepository: string,
+    options: CallOptions = {},
+  ): Promise<boolean> {
+    const what = `blob ${this.#name(repository, digest)}`;
+    return await mountBlob(this.#t, { repository, digest, fromRepository, what, signal: options.signal });
   }
 
   /** Every tag of a repository, following Link pagination. */

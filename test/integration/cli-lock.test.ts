@@ -77,8 +77,14 @@ images:
       const raw = await skopeoRaw(`${name}@${p.digest}`);
       assert.equal(sha256(raw), p.digest);
       assert.equal(raw.length, p.size);
-      const m = JSON.parse(raw.toString()) as { config: { digest: string; size: number }; layers: { digest: string; size: number }[] };
-      assert.deepEqual({ digest: p.config.digest, size: p.config.size }, { digest: m.config.digest, size: m.config.size });
+      const m = JSON.parse(raw.toString()) as {
+        config: { digest: string; size: number };
+        layers: { digest: string; size: number }[];
+      };
+      assert.deepEqual(
+        { digest: p.config.digest, size: p.config.size },
+        { digest: m.config.digest, size: m.config.size },
+      );
       assert.deepEqual(
         p.layers.map((l) => [l.digest, l.size]),
         m.layers.map((l) => [l.digest, l.size]),

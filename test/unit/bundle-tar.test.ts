@@ -14,7 +14,9 @@ import { BlobDir } from "../../src/store/blob-dir.js";
 
 const run = promisify(execFile);
 
-async function cacheWith(blobs: Buffer[]): Promise<{ cache: BlobDir; descs: { digest: string; size: number }[] }> {
+async function cacheWith(
+  blobs: Buffer[],
+): Promise<{ cache: BlobDir; descs: { digest: string; size: number }[] }> {
   const cache = new BlobDir(await mkdtemp(join(tmpdir(), "airlock-cache-")));
   const descs = blobs.map((b) => ({ digest: sha256Digest(b), size: b.length }));
   for (const [i, d] of descs.entries()) await cache.put(d, Readable.from([blobs[i] as Buffer]));

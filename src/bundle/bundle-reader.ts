@@ -1,0 +1,118 @@
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { AirlockError } from "../errors.js";
+import { parseManifest } from "../oci/manifest.js";
+import type { Descriptor, Index } from "../oci/types.js";
+import { decodeLock } from "../plan/lock-file.js";
+import type { Lock } from "../plan/lock-types.js";
+import { VerifyStream } from "../stream/verify-stream.js";
+import type { BlobReader } from "../store/types.js";
+import { BUNDLE_LOCK_NAME, REF_NAME_ANNOTATION } from "./layout.js";
+import { indexTar, type IndexOptions, type TarIndex } from "./tar-index.js";
+
+const MAX_MANIFEST = 8 * 1024 * 1024;
+
+/** An image reference named by the bundle's index.json. */
+export interface BundleRef {
+  reference: string;
+  descriptor: Descriptor;
+}
+
+/**
+ * A bundle tar, indexed once, read by offset: blobs stream straight out of
+ * the tar (no extraction, no copies), each verified against its digest.
+ */
+export class BundleReader implements BlobReader {
+  readonly file: string;
+  readonly index: TarIndex;
+
+  private constructor(index: TarIndex) {
+    this.file = index.file;
+    this.index = index;
+  }
+
+  /** Indexes the tar (with `verify`, hashing every blob on the way). */
+  static async open(file: string, options: IndexOptions = {}): Promise<BundleReader> {
+    return new BundleReader(await indexTar(file, options));
+  }
+
+  has(digest: string): boolean {
+    return this.index.blobs.has(digest);
+  }
+
+  fetch(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Readable> {
+    const at = this.index.blobs.get(descriptor.digest);
+    if (at === undefined) {
+      return Promise.reject(
+        new AirlockError("ERR_BUNDLE_CORRUPT", `bundle ${this.file} lacks blob ${descriptor.digest}`),
+      );
+    }
+    if (at.size !== descriptor.size) {
+      return Promise.reject(
+        new AirlockError(
+          "ERR_BUNDLE_CORRUPT",
+          `bundle ${this.file}: blob ${descriptor.digest} is ${at.size} bytes, its descriptor says ${descriptor.size}`,
+        ),
+      );
+    }
+    const verify = new VerifyStream({
+      ...descriptor,
+      what: `bundle ${this.file}: blob ${descriptor.digest}`,
+    });
+    if (at.size === 0) {
+      verify.end();
+      return Promise.resolve(verify);
+    }
+    const source = createReadStream(this.file, {
+      start: at.offset,
+      end: at.offset + at.size - 1,
+      highWaterMark: 1024 * 1024,
+    });
+    source.once("error", (err) => verify.destroy(err));
+    return Promise.resolve(source.pipe(verify));
+  }
+
+  /** A small blob (a manifest) in memory, verified. */
+  async readBlob(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Buffer> {
+    if (descriptor.size > MAX_MANIFEST) {
+      throw new AirlockError(
+        "ERR_BUNDLE_CORRUPT",
+        `bundle ${this.file}: manifest ${descriptor.digest} is too large`,
+      );
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.fetch(descriptor)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /** The layout's index.json, parsed. */
+  indexJson(): Index {
+    const bytes = this.index.metadata.get("index.json");
+    if (bytes === undefined)
+      throw new AirlockError("ERR_BUNDLE_CORRUPT", `bundle ${this.file} has no index.json`);
+    const parsed = parseManifest(
+      bytes,
+      "application/vnd.oci.image.index.v1+json",
+      `bundle ${this.file}: index.json`,
+    );
+    if (parsed.kind !== "index")
+      throw new AirlockError("ERR_BUNDLE_CORRUPT", `bundle ${this.file}: index.json is not an index`);
+    return parsed.index;
+  }
+
+  /** Every reference index.json names (by org.opencontainers.image.ref.name), in order. */
+  refs(): BundleRef[] {
+    return this.indexJson().manifests.flatMap((descriptor) => {
+      const reference = descriptor.annotations?.[REF_NAME_ANNOTATION];
+      return reference === undefined ? [] : [{ reference, descriptor }];
+    });
+  }
+
+  /** The lock the bundle carries, if any. */
+  lock(): Lock | undefined {
+    const bytes = this.index.metadata.get(BUNDLE_LOCK_NAME);
+    return bytes === undefined
+      ? undefined
+      : decodeLock(bytes.toString("utf8"), `${this.file}:${BUNDLE_LOCK_NAME}`);
+  }
+}

@@ -1,0 +1,160 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { Writable, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { extract, type Header as Headers } from "tar-stream";
+import { AirlockError, messageOf } from "../errors.js";
+import { VerifyStream } from "../stream/verify-stream.js";
+
+/** Small files of the layout read into memory (index.json, the lock) are capped at this size. */
+const MAX_METADATA_BYTES = 64 * 1024 * 1024;
+const METADATA = new Set(["oci-layout", "index.json", "airlock.lock"]);
+const DIRECTORIES = new Set(["blobs/", "blobs/sha256/"]);
+const BLOB_NAME = /^blobs\/sha256\/([a-f0-9]{64})$/;
+
+export interface BlobLocation {
+  /** Byte offset of the blob's data in the tar. */
+  offset: number;
+  size: number;
+}
+
+export interface TarIndex {
+  file: string;
+  /** oci-layout, index.json and airlock.lock, when present. */
+  metadata: Map<string, Buffer>;
+  /** Every blob by digest, where its bytes are in the tar. */
+  blobs: Map<string, BlobLocation>;
+  /** With `verify`: each blob whose bytes do not match its name, as a message. */
+  corrupt: string[];
+}
+
+export interface IndexOptions {
+  /** Hash every blob against its name while reading (verify-bundle); otherwise bodies are skipped. */
+  verify?: boolean;
+  signal?: AbortSignal;
+  onBytes?: (n: number) => void;
+}
+
+/**
+ * Reads a bundle tar once, from start to end, without extracting: checks
+ * every entry's name and type (only the layout's own files and blobs; no
+ * links, no `..`, no absolute paths, no duplicates), records where each
+ * blob's bytes are, and keeps the small metadata files.
+ */
+export async function indexTar(file: string, options: IndexOptions = {}): Promise<TarIndex> {
+  const fileSize = (
+    await stat(file).catch((err: unknown) => {
+      throw new AirlockError("ERR_FILE", `cannot read bundle ${file}: ${messageOf(err)}`, { cause: err });
+    })
+  ).size;
+  const index: TarIndex = { file, metadata: new Map(), blobs: new Map(), corrupt: [] };
+  const seen = new Set<string>();
+  const ex = extract();
+  ex.on("entry", (header, stream, next) => {
+    onEntry(index, seen, fileSize, header, stream as unknown as Readable, options).then(
+      () => next(),
+      (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
+    );
+  });
+  const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  if (options.onBytes) source.on("data", (chunk) => options.onBytes?.((chunk as Buffer).length));
+  try {
+    await pipeline(source, ex as unknown as NodeJS.WritableStream, { signal: options.signal });
+  } catch (err) {
+    throw asBundleError(file, err);
+  }
+  return index;
+}
+
+async function onEntry(
+  index: TarIndex,
+  seen: Set<string>,
+  fileSize: number,
+  header: Headers,
+  stream: Readable,
+  options: IndexOptions,
+): Promise<void> {
+  const name = checkName(index.file, header, seen);
+  const size = header.size ?? 0;
+  const offset = (header as Headers & { byteOffset?: number }).byteOffset ?? -1;
+  if (offset < 0 || offset + size > fileSize) {
+    throw corrupt(index.file, `entry ${name} claims ${size} bytes, past the end of the file (truncated?)`);
+  }
+  const blob = BLOB_NAME.exec(name);
+  if (blob !== null) {
+    const digest = `sha256:${blob[1] ?? ""}`;
+    index.blobs.set(digest, { offset, size });
+    if (options.verify === true) await verifyEntry(index, stream, digest, size);
+    else await drain(stream);
+  } else if (METADATA.has(name)) {
+    if (size > MAX_METADATA_BYTES)
+      throw corrupt(index.file, `${name} is ${size} bytes, more than airlock reads`);
+    index.metadata.set(name, await readAll(stream));
+  } else {
+    await drain(stream);
+  }
+}
+
+/** The entry's name if it is one a layout may hold; an error naming it otherwise. */
+function checkName(file: string, header: Headers, seen: Set<string>): string {
+  const raw = header.name;
+  const name = raw.startsWith("./") ? raw.slice(2) : raw;
+  if (name.startsWith("/") || name.split("/").includes("..") || name.includes("\\") || name.includes("\0")) {
+    throw corrupt(file, `entry "${raw}" points outside the bundle`);
+  }
+  if (header.type !== "file" && header.type !== "directory") {
+    throw corrupt(
+      file,
+      `entry "${raw}" is a ${header.type ?? "special file"}; a bundle holds only files and directories`,
+    );
+  }
+  const isDir = header.type === "directory";
+  const key = isDir && !name.endsWith("/") ? `${name}/` : name;
+  if (seen.has(key)) throw corrupt(file, `entry "${raw}" appears twice`);
+  seen.add(key);
+  const allowed = isDir ? DIRECTORIES.has(key) : METADATA.has(name) || BLOB_NAME.test(name);
+  if (!allowed) throw corrupt(file, `unexpected entry "${raw}": not part of an OCI layout with sha256 blobs`);
+  return key;
+}
+
+/** Hashes one blob entry; a mismatch is recorded (and the rest of the tar still read), not thrown. */
+async function verifyEntry(index: TarIndex, stream: Readable, digest: string, size: number): Promise<void> {
+  const verifier = new VerifyStream({ digest, size, what: `blob ${digest}` });
+  try {
+    await drain(stream, verifier);
+  } catch (err) {
+    if (
+      !(err instanceof AirlockError) ||
+      (err.code !== "ERR_DIGEST_MISMATCH" && err.code !== "ERR_SIZE_MISMATCH")
+    ) {
+      throw err;
+    }
+    // A mismatch is only known at the entry's end, so the tar can be read on.
+    index.corrupt.push(err.message);
+  }
+}
+
+async function drain(stream: Readable, through?: VerifyStream): Promise<void> {
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  if (through) await pipeline(stream, through, sink);
+  else await pipeline(stream, sink);
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function corrupt(file: string, what: string): AirlockError {
+  return new AirlockError("ERR_BUNDLE_CORRUPT", `bundle ${file}: ${what}`);
+}
+
+function asBundleError(file: string, err: unknown): AirlockError {
+  if (err instanceof AirlockError) return err;
+  const text = messageOf(err);
+  if (/unexpected end|truncated/i.test(text)) return corrupt(file, "the tar ends early (truncated)");
+  if ((err as { name?: string }).name === "AbortError")
+    return new AirlockError("ERR_ABORTED", "interrupted", { cause: err });
+  return corrupt(file, `not a readable tar: ${text}`);
+}

@@ -1,0 +1,118 @@
+import { AirlockError, messageOf } from "../errors.js";
+import { isIndexType, isImageManifestType } from "../oci/media-types.js";
+import { parseManifest } from "../oci/manifest.js";
+import type { Descriptor } from "../oci/types.js";
+import type { Lock, LockedImage } from "../plan/lock-types.js";
+import { BundleReader } from "./bundle-reader.js";
+import type { IndexOptions } from "./tar-index.js";
+
+export interface VerifyReport {
+  file: string;
+  images: number;
+  blobs: number;
+  bytes: number;
+  /** Empty when the bundle is sound. */
+  problems: string[];
+}
+
+/**
+ * Checks a bundle offline, streaming from the tar: a valid OCI layout with
+ * safe entry names; every blob's size and sha256; every manifest reachable
+ * from index.json complete (a sparse index may lack only what its lock left
+ * out); and agreement with the bundled lock.
+ */
+export async function verifyBundle(file: string, options: IndexOptions = {}): Promise<VerifyReport> {
+  const reader = await BundleReader.open(file, { ...options, verify: true });
+  const problems = [...reader.index.corrupt];
+  const layout = reader.index.metadata.get("oci-layout")?.toString("utf8");
+  if (layout === undefined || !/"imageLayoutVersion"\s*:\s*"1\.0\.0"/.test(layout)) {
+    problems.push("oci-layout is missing or not version 1.0.0");
+  }
+  const lock = reader.lock();
+  const refs = reader.refs();
+  const required = lock === undefined ? undefined : requiredChildren(lock);
+  for (const ref of refs) {
+    await checkGraph(reader, ref.descriptor, ref.reference, required?.get(ref.reference), problems);
+  }
+  if (lock !== undefined) problems.push(...lockAgreement(lock, refs));
+  if (refs.length === 0) problems.push("index.json names no image (no org.opencontainers.image.ref.name)");
+  const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
+  return { file, images: refs.length, blobs: reader.index.blobs.size, bytes, problems: dedupe(problems) };
+}
+
+/**
+ * Per reference, the index children the lock selected: a sparse index may
+ * lack any other child, never these. Without a lock every child is required.
+ */
+function requiredChildren(lock: Lock): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const image of lock.entries.flatMap((e) => e.images)) {
+    const digests = [...image.platforms, ...(image.attestations ?? [])].map((p) => p.digest);
+    out.set(image.reference, new Set(digests));
+  }
+  return out;
+}
+
+async function checkGraph(
+  reader: BundleReader,
+  descriptor: Descriptor,
+  where: string,
+  required: Set<string> | undefined,
+  problems: string[],
+  isChild = false,
+): Promise<void> {
+  const at = reader.index.blobs.get(descriptor.digest);
+  if (at === undefined) {
+    const mayLack = isChild && required !== undefined && !required.has(descriptor.digest);
+    if (!mayLack) problems.push(`${where}: ${descriptor.digest} is not in the bundle`);
+    return;
+  }
+  if (at.size !== descriptor.size) {
+    problems.push(
+      `${where}: ${descriptor.digest} is ${at.size} bytes, its descriptor says ${descriptor.size}`,
+    );
+    return;
+  }
+  if (!isIndexType(descriptor.mediaType) && !isImageManifestType(descriptor.mediaType)) return;
+  let parsed;
+  try {
+    parsed = parseManifest(
+      await reader.readBlob(descriptor),
+      descriptor.mediaType,
+      `${where}: manifest ${descriptor.digest}`,
+    );
+  } catch (err) {
+    problems.push(err instanceof AirlockError ? err.message : `${where}: ${messageOf(err)}`);
+    return;
+  }
+  if (parsed.kind === "index") {
+    for (const child of parsed.index.manifests)
+      await checkGraph(reader, child, where, required, problems, true);
+    return;
+  }
+  for (const blob of [parsed.manifest.config, ...parsed.manifest.layers]) {
+    await checkGraph(reader, blob, where, required, problems, false);
+  }
+}
+
+/** Every locked image named in index.json with the same descriptor, and nothing else named. */
+function lockAgreement(lock: Lock, refs: { reference: string; descriptor: Descriptor }[]): string[] {
+  const problems: string[] = [];
+  const named = new Map(refs.map((r) => [r.reference, r.descriptor]));
+  const images = lock.entries.flatMap((e) => e.images);
+  for (const image of images) {
+    const d = named.get(image.reference);
+    if (d === undefined) problems.push(`${image.reference}: in the bundle's lock but not in index.json`);
+    else if (d.digest !== image.digest || d.mediaType !== image.mediaType || d.size !== image.size) {
+      problems.push(`${image.reference}: index.json says ${d.digest}, the lock says ${image.digest}`);
+    }
+  }
+  const locked = new Set(images.map((i: LockedImage) => i.reference));
+  for (const r of refs)
+    if (!locked.has(r.reference)) problems.push(`${r.reference}: in index.json but not in the lock`);
+  return problems;
+}
+
+function dedupe(lines: string[]): string[] {
+  return [...new Set(lines)];
+}

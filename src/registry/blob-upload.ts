@@ -1,0 +1,153 @@
+import { Readable } from "node:stream";
+import { AirlockError } from "../errors.js";
+import { parseDigest } from "../oci/digest.js";
+import type { ExpectedContent } from "../stream/verify-stream.js";
+import type { RegistryTransport } from "./transport.js";
+import { ChunkReader, countBytes, readVerified, verifiedPieces, type OpenSource } from "./upload-source.js";
+import { UploadSession, isSessionTrouble, type UploadTarget } from "./upload-session.js";
+
+export type { OpenSource } from "./upload-source.js";
+
+/** How a blob is uploaded; every field optional. */
+export interface BlobUploadOptions {
+  signal?: AbortSignal;
+  /** Bytes per PATCH for chunked uploads; raised to the registry's OCI-Chunk-Min-Length. */
+  chunkSize?: number;
+  /** Blobs up to this size go in one streamed PUT; larger ones in chunks. */
+  monolithicMax?: number;
+  /** Bytes sent so far; goes back to 0 when an upload has to start over. */
+  onProgress?: (bytes: number) => void;
+}
+
+/** What uploadBlob needs besides the options. */
+export interface BlobUploadJob extends BlobUploadOptions {
+  repository: string;
+  descriptor: { digest: string; size: number };
+  open: OpenSource;
+  /** Named in errors, e.g. "blob 127.0.0.1:5000/app@sha256:…". */
+  what: string;
+}
+
+/**
+ * One PATCH holds a chunk in memory, so this is the memory per concurrent
+ * upload; 16 MiB keeps a 1 GiB layer to 64 round trips.
+ */
+export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
+/**
+ * A streamed PUT needs no buffer, but a failure resends all of it (a fresh
+ * `open()`); up to 32 MiB (most config and small layers) one round trip is
+ * worth that, above it a failure should cost at most one chunk.
+ */
+export const DEFAULT_MONOLITHIC_MAX = 32 * 1024 * 1024;
+/** Blobs up to 1 MiB are read and verified before the upload starts, and retried from memory. */
+const BUFFER_MAX = 1024 * 1024;
+/** A registry asking for larger chunks than this gets one streamed PUT instead. */
+const MAX_CHUNK = 256 * 1024 * 1024;
+/** Fresh sessions after the registry lost one (never after errors the transport already retried). */
+const MAX_RESTARTS = 2;
+/** `GET <location>` resyncs per chunk. */
+const MAX_RESYNCS = 2;
+
+/**
+ * Uploads a blob the registry does not have: POST, then one PUT with the
+ * whole body (small blobs) or PATCHes of one buffered chunk each and an empty
+ * PUT. Bytes are verified as they leave; a failed session is cancelled with
+ * DELETE; a session the registry lost is started over with a fresh `open()`.
+ */
+export async function uploadBlob(transport: RegistryTransport, job: BlobUploadJob): Promise<void> {
+  try {
+    await uploadWithRestarts(transport, job);
+  } catch (err) {
+    if (job.signal?.aborted !== true) throw err;
+    throw new AirlockError("ERR_ABORTED", `${job.what}: upload aborted`, { cause: err });
+  }
+}
+
+async function uploadWithRestarts(transport: RegistryTransport, job: BlobUploadJob): Promise<void> {
+  const { size, digest } = checkJob(job);
+  const expected: ExpectedContent = { digest, size, what: job.what };
+  // Tiny blobs are verified before anything is sent: a bad source then never opens a session.
+  const buffered = size <= BUFFER_MAX && size <= (job.monolithicMax ?? DEFAULT_MONOLITHIC_MAX);
+  const bytes = buffered ? await readVerified(job.open, expected) : undefined;
+  const target: UploadTarget = { transport, repository: job.repository, digest, what: job.what };
+  if (job.signal !== undefined) target.signal = job.signal;
+  for (let restart = 0; ; restart++) {
+    const session = await UploadSession.start(target);
+    try {
+      await (bytes === undefined ? sendStreamed(session, job, expected) : session.commit(bytes, size));
+      job.onProgress?.(size);
+      return;
+    } catch (err) {
+      await session.cancel();
+      if (restart >= MAX_RESTARTS || !isSessionTrouble(err) || job.signal?.aborted === true) throw err;
+      job.onProgress?.(0);
+    }
+  }
+}
+
+function checkJob(job: BlobUploadJob): { size: number; digest: string } {
+  const positive = (n: number | undefined, min: number): boolean =>
+    n === undefined || (Number.isSafeInteger(n) && n >= min);
+  if (!positive(job.chunkSize, 1) || !positive(job.monolithicMax, 0)) {
+    throw new AirlockError("ERR_USAGE", `${job.what}: chunkSize must be ≥ 1 and monolithicMax ≥ 0`);
+  }
+  if (!positive(job.descriptor.size, 0)) {
+    throw new AirlockError("ERR_USAGE", `${job.what}: invalid size ${job.descriptor.size}`);
+  }
+  parseDigest(job.descriptor.digest);
+  return job.descriptor;
+}
+
+/** A body too large to buffer: one streamed PUT, or chunks when above monolithicMax. */
+async function sendStreamed(
+  session: UploadSession,
+  job: BlobUploadJob,
+  expected: ExpectedContent,
+): Promise<void> {
+  const size = expected.size;
+  const chunk = Math.max(job.chunkSize ?? DEFAULT_CHUNK_SIZE, session.chunkMin);
+  const monolithic = size <= (job.monolithicMax ?? DEFAULT_MONOLITHIC_MAX) || chunk >= size;
+  if (monolithic || chunk > MAX_CHUNK) {
+    // A factory body: the transport may retry it, each try opening and verifying the source afresh.
+    const body = (): Readable =>
+      Readable.from(countBytes(verifiedPieces(job.open, expected), job.onProgress));
+    await session.commit(body, size);
+    return;
+  }
+  const reader = new ChunkReader(verifiedPieces(job.open, expected), job.what);
+  try {
+    for (let offset = 0; offset < size;) {
+      const bytes = await reader.read(Math.min(chunk, size - offset));
+      offset = await sendChunk(session, bytes, offset);
+      job.onProgress?.(offset);
+    }
+  } finally {
+    await reader.close();
+  }
+  await session.commit(undefined, size);
+}
+
+/**
+ * PATCHes one chunk starting at blob offset `start`; returns the offset after
+ * it. The transport retries 5xx, 429 and resets (the body is a Buffer). When
+ * the registry answers that the session is out of step (416, 404, …), asks it
+ * how many bytes it holds and, if that falls within this chunk, sends the rest
+ * of the chunk from there. Otherwise the bytes before this chunk are gone
+ * from memory and the stream cannot be rewound: the error makes uploadBlob
+ * start over with a fresh session and a fresh `open()`.
+ */
+async function sendChunk(session: UploadSession, bytes: Buffer, start: number): Promise<number> {
+  const end = start + bytes.length;
+  for (let from = start, resyncs = 0; ; resyncs++) {
+    try {
+      await session.patch(bytes.subarray(from - start), from);
+      return end;
+    } catch (err) {
+      if (!isSessionTrouble(err) || resyncs >= MAX_RESYNCS) throw err;
+      const held = await session.received();
+      if (held === undefined || held < start || held > end) throw err;
+      if (held === end) return end;
+      from = held;
+    }
+  }
+}
