@@ -1,6 +1,7 @@
 import type { Command } from "../command.js";
 import { createBundleCommand } from "./bundle.js";
 import { diffCommand, lockCommand } from "./lock.js";
+import { inspectBundleCommand, pushBundleCommand, verifyBundleCommand } from "./seed.js";
 import { validateCommand } from "./validate.js";
 import { loginCommand, logoutCommand } from "./login.js";
 import {
@@ -20,6 +21,9 @@ export const COMMANDS: readonly Command[] = [
   lockCommand,
   diffCommand,
   createBundleCommand,
+  verifyBundleCommand,
+  inspectBundleCommand,
+  pushBundleCommand,
   inspectCommand,
   lsCommand,
   catalogCommand,

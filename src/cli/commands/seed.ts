@@ -1,0 +1,152 @@
+import { AirlockError } from "../../errors.js";
+import { formatBytes } from "../../plan/diff-format.js";
+import { inspectBundle, verifyBundles } from "../../verbs/inspect-bundle.js";
+import { pushBundle } from "../../verbs/push-bundle.js";
+import { flag, stringValue, type Command, type OptionValues } from "../command.js";
+import { ExitCode, exitCodeFor } from "../exit-codes.js";
+import { writeOut } from "../output.js";
+import { createProgress } from "../progress.js";
+import { parseConcurrency } from "./lock.js";
+
+export const verifyBundleCommand: Command = {
+  name: "verify-bundle",
+  summary: "check bundles offline: layout, safe paths, every blob's digest, completeness, the lock",
+  usage: "BUNDLE…",
+  help: `Reads each bundle once, streaming from the tar without extracting it, and checks: a valid OCI
+image layout; every entry's path safe (no "..", absolute paths, links or duplicates); every
+blob's size and sha256; every manifest reachable from index.json complete (a sparse index may
+lack only platforms its lock left out); agreement with the bundled lock. Exit 6 when a bundle
+fails, naming each problem.`,
+  options: {},
+  args: [1, Infinity],
+  async run({ positionals, remote, say }) {
+    const reports = await verifyBundles(positionals, { signal: remote.signal });
+    for (const r of reports) {
+      say(`${r.file}: ok (${r.images} images, ${r.blobs} blobs, ${formatBytes(r.bytes)} verified)`);
+    }
+  },
+};
+
+export const inspectBundleCommand: Command = {
+  name: "inspect-bundle",
+  summary: "list a bundle's images, tags, platforms and sizes",
+  usage: "BUNDLE [--json]",
+  help: `Lists what a bundle holds, from its index.json and bundled lock.
+  --json   machine-readable output`,
+  options: { json: { type: "boolean" } },
+  args: [1, 1],
+  async run({ positionals, values, io }) {
+    const summary = await inspectBundle(positionals[0] ?? "");
+    if (flag(values, "json")) {
+      await writeOut(io.stdout, JSON.stringify(summary, null, 2) + "\n");
+      return;
+    }
+    const lines = [
+      `${summary.file}: ${summary.images.length} images, ${summary.blobs} blobs, ${formatBytes(summary.bytes)}`,
+    ];
+    for (const i of summary.images) {
+      const platforms = i.platforms.map((p) => p.platform).join(", ") || "-";
+      lines.push(`${i.reference}  ${i.digest.slice(0, 19)}  ${formatBytes(i.bytes)}  [${platforms}]`);
+    }
+    await writeOut(io.stdout, lines.join("\n") + "\n");
+  },
+};
+
+const POLICIES = ["overwrite", "skip", "error"] as const;
+
+export const pushBundleCommand: Command = {
+  name: "push-bundle",
+  summary: "push bundles into a registry, skipping what is there and resuming after faults",
+  usage: "BUNDLE… --to REGISTRY[/PREFIX]",
+  help: `Pushes every image of the bundles into REGISTRY, under PREFIX when given. The target repository
+is the source path without its host (docker.io/library/busybox:1.36 → REGISTRY/PREFIX/library/busybox:1.36).
+Blobs are read straight from the tar and verified as they leave; per image, blobs go first, then
+platform manifests, then the index, and the tag last, so a tag never points at an incomplete image.
+Blobs already present are skipped and blobs pushed to another repository in this run are mounted.
+A journal on disk lets a re-run after a crash resume without asking again for finished blobs.
+  --to REGISTRY[/PREFIX]          the target (required)
+  --keep-host                     keep the source host as the first path component
+  --mapping FILE                  YAML "mappings: [{from, to}]" rules for repository names
+  --on-existing-tag POLICY        overwrite (default), skip, or error when a tag has another digest
+  --sparse-index filter|upstream  when the registry refuses a sparse index: push an index of the
+                                  carried platforms (filter, default: the digest changes) or fail
+  --concurrency N                 blob transfers in flight (default 4)
+  --dry-run                       what would be pushed, in bytes; writes nothing
+  --journal FILE                  the push journal (default under $XDG_STATE_HOME/airlock/push/)
+  --json                          a JSON summary on stdout
+  --quiet                         no progress`,
+  options: {
+    to: { type: "string" },
+    "keep-host": { type: "boolean" },
+    mapping: { type: "string" },
+    "on-existing-tag": { type: "string" },
+    "sparse-index": { type: "string" },
+    concurrency: { type: "string" },
+    "dry-run": { type: "boolean" },
+    journal: { type: "string" },
+    json: { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+  },
+  args: [1, Infinity],
+  async run({ positionals, values, remote, io, say }) {
+    const to = stringValue(values, "to");
+    if (to === undefined) throw new AirlockError("ERR_USAGE", "push-bundle needs --to REGISTRY[/PREFIX]");
+    const quiet = flag(values, "quiet");
+    const progress = createProgress(quiet ? nullStream() : io.stderr, "pushing");
+    let total = 0;
+    let done = 0;
+    try {
+      const result = await pushBundle(positionals, {
+        ...remote,
+        to,
+        keepHost: flag(values, "keep-host"),
+        mappingFile: stringValue(values, "mapping"),
+        onExistingTag: choice(values, "on-existing-tag", POLICIES),
+        sparseIndex: choice(values, "sparse-index", ["filter", "upstream"] as const),
+        concurrency: parseConcurrency(stringValue(values, "concurrency")),
+        dryRun: flag(values, "dry-run"),
+        journalFile: stringValue(values, "journal"),
+        onEvent: (e) => {
+          if (e.type === "bundle") total += e.bytes;
+          if (e.type === "bytes") progress.update((done += e.n), total, "");
+          if (e.type === "image" && !quiet) {
+            progress.stop();
+            const o = e.outcome;
+            say(
+              `${o.status}: ${o.reference} -> ${o.repository}${o.tag !== undefined ? `:${o.tag}` : `@${o.digest}`}`,
+            );
+            if (o.note !== undefined) say(`  note: ${o.note}`);
+          }
+        },
+      });
+      progress.stop();
+      const s = result.stats;
+      if (flag(values, "json")) await writeOut(io.stdout, JSON.stringify(result, null, 2) + "\n");
+      if (!quiet) {
+        say(
+          flag(values, "dry-run")
+            ? `dry run: ${formatBytes(s.bytesToUpload)} to upload, ${s.skipped} blobs already there`
+            : `${result.images.length} images: ${s.uploaded} blobs uploaded (${formatBytes(s.bytesUploaded)}), ${s.mounted} mounted, ${s.skipped} already there; ${s.manifests} manifests, ${s.tags} tags`,
+        );
+      }
+      for (const f of result.failures) say(`airlock: error: ${f.reference}: ${f.message}`);
+      const first = result.failures[0];
+      return first === undefined ? ExitCode.Ok : exitCodeFor(first.code as Parameters<typeof exitCodeFor>[0]);
+    } finally {
+      progress.stop();
+    }
+  },
+};
+
+function choice<T extends string>(values: OptionValues, name: string, allowed: readonly T[]): T | undefined {
+  const v = stringValue(values, name);
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new AirlockError("ERR_USAGE", `--${name} must be one of ${allowed.join(", ")}, not "${v}"`);
+  }
+  return v as T;
+}
+
+function nullStream(): NodeJS.WritableStream {
+  return { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream;
+}

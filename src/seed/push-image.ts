@@ -1,0 +1,200 @@
+import type { BundleReader } from "../bundle/bundle-reader.js";
+import { AirlockError, RegistryError } from "../errors.js";
+import { sha256Digest } from "../oci/digest.js";
+import type { Descriptor } from "../oci/types.js";
+import type { RegistryClient } from "../registry/client.js";
+import type { Limiter } from "../util/limiter.js";
+import type { ImageGraph } from "./image-graph.js";
+import type { PushJournal } from "./journal.js";
+import { filteredIndex } from "./sparse.js";
+
+export type ExistingTagPolicy = "overwrite" | "skip" | "error";
+export type SparseIndexPolicy = "filter" | "upstream";
+
+export interface PushStats {
+  uploaded: number;
+  mounted: number;
+  /** Blobs already in the target (by HEAD or the journal). */
+  skipped: number;
+  bytesUploaded: number;
+  /** With dry-run: bytes that would be uploaded. */
+  bytesToUpload: number;
+  manifests: number;
+  tags: number;
+}
+
+/** Everything one push run shares across images. */
+export interface PushContext {
+  client: RegistryClient;
+  reader: BundleReader;
+  journal: PushJournal;
+  limiter: Limiter;
+  /** Where each blob is known present (this run, or earlier runs by the journal), for cross-repository mounts. */
+  filled: Map<string, string>;
+  inflight: Map<string, Promise<void>>;
+  stats: PushStats;
+  dryRun: boolean;
+  onExistingTag: ExistingTagPolicy;
+  sparseIndex: SparseIndexPolicy;
+  signal?: AbortSignal;
+  onBytes?: (n: number) => void;
+}
+
+export interface ImageOutcome {
+  reference: string;
+  repository: string;
+  tag?: string;
+  /** The digest the target now has for this image. */
+  digest: string;
+  status: "pushed" | "unchanged" | "skipped" | "filtered" | "would-push";
+  /** Set when a sparse index was replaced by a filtered one. */
+  note?: string;
+}
+
+/**
+ * Pushes one image into `repository`, children before parents: blobs, then
+ * platform manifests by digest, then the top manifest by digest, and only
+ * then the tag. A failure anywhere leaves the tag untouched.
+ */
+export async function pushImage(
+  ctx: PushContext,
+  graph: ImageGraph,
+  repository: string,
+  tag: string | undefined,
+): Promise<ImageOutcome> {
+  const base = { reference: graph.reference, repository, ...(tag !== undefined ? { tag } : {}) };
+  // By tag, or for a digest-only reference by its digest: either way, already there means nothing to do.
+  const existing = await ctx.client.manifestHead(repository, tag ?? graph.top.descriptor.digest, {
+    signal: ctx.signal,
+  });
+  if (existing !== undefined && sameImage(ctx, graph, existing.digest)) {
+    return { ...base, digest: existing.digest, status: "unchanged" };
+  }
+  if (existing !== undefined && ctx.onExistingTag === "skip")
+    return { ...base, digest: existing.digest, status: "skipped" };
+  if (existing !== undefined && ctx.onExistingTag === "error") {
+    throw new AirlockError(
+      "ERR_USAGE",
+      `${repository}:${tag ?? ""} already points at ${existing.digest}, not ${graph.top.descriptor.digest} (--on-existing-tag error)`,
+    );
+  }
+  await Promise.all(graph.blobs.map((b) => ensureBlob(ctx, repository, b)));
+  for (const child of graph.children) await ensureManifest(ctx, repository, child.descriptor, child.bytes);
+  if (ctx.dryRun) return { ...base, digest: graph.top.descriptor.digest, status: "would-push" };
+  const top = await pushTop(ctx, graph, repository);
+  if (tag !== undefined) {
+    await ctx.client.manifestPut(repository, tag, top.bytes, top.mediaType, { signal: ctx.signal });
+    ctx.stats.tags++;
+  }
+  const status = top.digest === graph.top.descriptor.digest ? "pushed" : "filtered";
+  return { ...base, digest: top.digest, status, ...(top.note !== undefined ? { note: top.note } : {}) };
+}
+
+/** True when the target already has this image: its upstream digest, or the filtered index an earlier push made of it. */
+function sameImage(ctx: PushContext, graph: ImageGraph, digest: string): boolean {
+  if (digest === graph.top.descriptor.digest) return true;
+  if (graph.children.length === 0 || ctx.sparseIndex !== "filter") return false;
+  return digest === sha256Digest(filteredIndex(graph.top.bytes, (d) => ctx.reader.has(d)));
+}
+
+/** Puts the top manifest by digest; a refused sparse index becomes a filtered one if allowed. */
+async function pushTop(
+  ctx: PushContext,
+  graph: ImageGraph,
+  repository: string,
+): Promise<{ bytes: Buffer; mediaType: string; digest: string; note?: string }> {
+  const { descriptor, bytes } = graph.top;
+  try {
+    await ensureManifest(ctx, repository, descriptor, bytes);
+    return { bytes, mediaType: descriptor.mediaType, digest: descriptor.digest };
+  } catch (err) {
+    const missing = missingChildren(err, graph);
+    if (missing.length === 0) throw err;
+    if (ctx.sparseIndex === "upstream") {
+      throw new AirlockError(
+        "ERR_REGISTRY",
+        `${graph.reference}: the registry refuses the sparse index ${descriptor.digest} (it lacks ${missing.length} platform manifests the bundle does not carry); push with --sparse-index filter, or bundle every platform`,
+        { cause: err },
+      );
+    }
+    const filtered = filteredIndex(bytes, (d) => ctx.reader.has(d));
+    const digest = sha256Digest(filtered);
+    await ensureManifest(
+      ctx,
+      repository,
+      { mediaType: descriptor.mediaType, digest, size: filtered.length },
+      filtered,
+    );
+    const note = `the registry refused the sparse upstream index ${descriptor.digest}; pushed an index of the carried platforms, ${digest}`;
+    return { bytes: filtered, mediaType: descriptor.mediaType, digest, note };
+  }
+}
+
+/** Children named in a MANIFEST_BLOB_UNKNOWN refusal that the bundle does not hold. */
+function missingChildren(err: unknown, graph: ImageGraph): string[] {
+  if (!(err instanceof RegistryError)) return [];
+  const unknown = err.details.filter((d) => d.code === "MANIFEST_BLOB_UNKNOWN");
+  const carried = new Set(graph.children.map((c) => c.descriptor.digest));
+  return unknown.length > 0 && graph.children.length > 0
+    ? (JSON.parse(graph.top.bytes.toString("utf8")) as { manifests: Descriptor[] }).manifests
+        .map((m) => m.digest)
+        .filter((d) => !carried.has(d))
+    : [];
+}
+
+async function ensureManifest(
+  ctx: PushContext,
+  repository: string,
+  d: Descriptor,
+  bytes: Buffer,
+): Promise<void> {
+  if (ctx.dryRun) return;
+  await ctx.client.manifestPut(repository, d.digest, bytes, d.mediaType, { signal: ctx.signal });
+  ctx.stats.manifests++;
+}
+
+/** Makes a blob present in `repository`: HEAD, mount from a repository known to hold it, or upload. */
+function ensureBlob(ctx: PushContext, repository: string, blob: Descriptor): Promise<void> {
+  const key = `${repository}@${blob.digest}`;
+  let pending = ctx.inflight.get(key);
+  if (pending === undefined) {
+    pending = ctx.limiter.run(() => transferBlob(ctx, repository, blob));
+    ctx.inflight.set(key, pending);
+  }
+  return pending;
+}
+
+async function transferBlob(ctx: PushContext, repository: string, blob: Descriptor): Promise<void> {
+  const { client, signal } = ctx;
+  if (ctx.dryRun) {
+    const size = await client.blobHead(repository, blob.digest, { signal });
+    if (size === blob.size) ctx.stats.skipped++;
+    else ctx.stats.bytesToUpload += blob.size;
+    return;
+  }
+  const from = ctx.filled.get(blob.digest);
+  const mounted =
+    from !== undefined && from !== repository && (await client.blobMount(repository, blob.digest, from, { signal }));
+  if (mounted) ctx.stats.mounted++;
+  else await uploadBlob(ctx, repository, blob);
+  await ctx.journal.record(repository, blob.digest);
+  ctx.filled.set(blob.digest, repository);
+}
+
+/** Uploads from the bundle by offset (HEAD first inside blobUpload), counting what was sent. */
+async function uploadBlob(ctx: PushContext, repository: string, blob: Descriptor): Promise<void> {
+  let sent = 0;
+  const result = await ctx.client.blobUpload(repository, blob, () => ctx.reader.fetch(blob), {
+    signal: ctx.signal,
+    onProgress: (bytes) => {
+      ctx.onBytes?.(bytes - sent);
+      sent = bytes;
+    },
+  });
+  if (result === "exists") {
+    ctx.stats.skipped++;
+  } else {
+    ctx.stats.uploaded++;
+    ctx.stats.bytesUploaded += blob.size;
+  }
+}

@@ -1,0 +1,60 @@
+import { BundleReader } from "../bundle/bundle-reader.js";
+import { verifyBundle, type VerifyReport } from "../bundle/verify.js";
+import { AirlockError } from "../errors.js";
+
+export interface BundleSummaryImage {
+  reference: string;
+  digest: string;
+  mediaType: string;
+  /** From the bundled lock; empty for a bundle without one. */
+  platforms: { platform: string; digest: string; bytes: number }[];
+  /** Bytes of everything the image reaches (shared blobs counted for each image). */
+  bytes: number;
+}
+
+export interface BundleSummary {
+  file: string;
+  images: BundleSummaryImage[];
+  blobs: number;
+  bytes: number;
+}
+
+/** What a bundle holds: images, tags, platforms and sizes, from index.json and the bundled lock. */
+export async function inspectBundle(file: string): Promise<BundleSummary> {
+  const reader = await BundleReader.open(file);
+  const lock = reader.lock();
+  const locked = new Map((lock?.entries.flatMap((e) => e.images) ?? []).map((i) => [i.reference, i]));
+  const images = reader.refs().map((ref): BundleSummaryImage => {
+    const image = locked.get(ref.reference);
+    const platforms = (image?.platforms ?? []).map((p) => ({
+      platform: p.platform,
+      digest: p.digest,
+      bytes: p.size + p.config.size + p.layers.reduce((n, l) => n + l.size, 0),
+    }));
+    const bytes = ref.descriptor.size + platforms.reduce((n, p) => n + p.bytes, 0);
+    return {
+      reference: ref.reference,
+      digest: ref.descriptor.digest,
+      mediaType: ref.descriptor.mediaType,
+      platforms,
+      bytes,
+    };
+  });
+  const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
+  return { file, images, blobs: reader.index.blobs.size, bytes };
+}
+
+/** verify-bundle for several files; throws ERR_BUNDLE_CORRUPT naming every problem when any bundle fails. */
+export async function verifyBundles(
+  files: string[],
+  options: { signal?: AbortSignal; onBytes?: (n: number) => void } = {},
+): Promise<VerifyReport[]> {
+  const reports: VerifyReport[] = [];
+  for (const file of files) reports.push(await verifyBundle(file, options));
+  const problems = reports.flatMap((r) => r.problems.map((p) => `${r.file}: ${p}`));
+  if (problems.length > 0) {
+    const error = new AirlockError("ERR_BUNDLE_CORRUPT", problems.join("\n"));
+    throw Object.assign(error, { reports });
+  }
+  return reports;
+}

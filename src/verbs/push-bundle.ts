@@ -1,0 +1,150 @@
+import { BundleReader } from "../bundle/bundle-reader.js";
+import { targetRepository, targetTag } from "../bundle/target-name.js";
+import { AirlockError, isAirlockError, messageOf } from "../errors.js";
+import { parseRegistry } from "../ref/reference.js";
+import { connectRegistry } from "../registry/connect.js";
+import { imageGraph } from "../seed/image-graph.js";
+import { PushJournal, defaultJournalPath } from "../seed/journal.js";
+import { loadMapping, mapRepository, type MappingRule } from "../seed/mapping.js";
+import {
+  pushImage,
+  type ExistingTagPolicy,
+  type ImageOutcome,
+  type PushContext,
+  type PushStats,
+  type SparseIndexPolicy,
+} from "../seed/push-image.js";
+import { Limiter } from "../util/limiter.js";
+import { mapSettled } from "../util/pool.js";
+import type { RemoteOptions } from "./options.js";
+
+export interface PushBundleOptions extends RemoteOptions {
+  /** REGISTRY[/PREFIX]: where the images go. */
+  to: string;
+  /** Keep the source host as the first path component (docker.io/library/x → PREFIX/docker.io/library/x). */
+  keepHost?: boolean;
+  /** A mapping file of {from, to} repository rules, applied before the default naming. */
+  mappingFile?: string;
+  onExistingTag?: ExistingTagPolicy;
+  /** What to do when the registry refuses a sparse index: push one of the carried platforms ("filter", default) or fail ("upstream"). */
+  sparseIndex?: SparseIndexPolicy;
+  /** Blob transfers in flight; default 4. */
+  concurrency?: number;
+  /** Report what would be pushed without writing anything. */
+  dryRun?: boolean;
+  /** The push journal; default under $XDG_STATE_HOME/airlock/push/. */
+  journalFile?: string;
+  onEvent?: (event: PushEvent) => void;
+}
+
+export type PushEvent =
+  | { type: "bundle"; file: string; images: number; bytes: number }
+  | { type: "bytes"; n: number }
+  | { type: "image"; outcome: ImageOutcome };
+
+export interface PushBundleResult {
+  images: ImageOutcome[];
+  failures: { reference: string; code: string; message: string }[];
+  stats: PushStats;
+  /** The push journal used. */
+  journals: string[];
+}
+
+/**
+ * Pushes bundles into a registry: blobs read straight from the tar by offset
+ * and verified as they leave; per image children before parents and the tag
+ * last; what is already there is skipped, what another repository of this
+ * run holds is mounted; a journal lets a re-run resume. Every image is
+ * attempted; failures are returned, not thrown.
+ */
+export async function pushBundle(files: string[], options: PushBundleOptions): Promise<PushBundleResult> {
+  const { registry, prefix } = parseTarget(options.to);
+  const rules = options.mappingFile === undefined ? [] : await loadMapping(options.mappingFile);
+  const client = await connectRegistry(registry, options);
+  const stats: PushStats = {
+    uploaded: 0,
+    mounted: 0,
+    skipped: 0,
+    bytesUploaded: 0,
+    bytesToUpload: 0,
+    manifests: 0,
+    tags: 0,
+  };
+  const result: PushBundleResult = { images: [], failures: [], stats, journals: [] };
+  const journalFile = options.journalFile ?? defaultJournalPath(`${registry}/${prefix ?? ""}`, options.env);
+  const journal = await PushJournal.open(journalFile);
+  result.journals.push(journalFile);
+  const filled = journal.locations();
+  try {
+    for (const file of files) {
+      const reader = await BundleReader.open(file, { signal: options.signal });
+      const ctx: PushContext = {
+        client,
+        reader,
+        journal,
+        limiter: new Limiter(options.concurrency ?? 4),
+        filled,
+        inflight: new Map(),
+        stats,
+        dryRun: options.dryRun === true,
+        onExistingTag: options.onExistingTag ?? "overwrite",
+        sparseIndex: options.sparseIndex ?? "filter",
+        signal: options.signal,
+        onBytes: (n) => options.onEvent?.({ type: "bytes", n }),
+      };
+      await pushOne(ctx, reader, { prefix, keepHost: options.keepHost, rules }, result, options);
+    }
+  } finally {
+    await client.close();
+  }
+  return result;
+}
+
+async function pushOne(
+  ctx: PushContext,
+  reader: BundleReader,
+  naming: { prefix?: string; keepHost?: boolean; rules: MappingRule[] },
+  result: PushBundleResult,
+  options: PushBundleOptions,
+): Promise<void> {
+  const refs = reader.refs();
+  const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
+  options.onEvent?.({ type: "bundle", file: reader.file, images: refs.length, bytes });
+  const outcomes = await mapSettled(refs, options.concurrency ?? 4, async (ref) => {
+    const repository =
+      mapRepository(ref.reference, naming.rules) ??
+      targetRepository(ref.reference, { prefix: naming.prefix, keepHost: naming.keepHost });
+    const graph = await imageGraph(reader, ref.reference, ref.descriptor);
+    const outcome = await pushImage(ctx, graph, repository, targetTag(ref.reference));
+    options.onEvent?.({ type: "image", outcome });
+    return outcome;
+  });
+  outcomes.forEach((o, i) => {
+    if (o.status === "fulfilled") result.images.push(o.value);
+    else {
+      if (!isAirlockError(o.reason)) throw o.reason;
+      result.failures.push({
+        reference: refs[i]?.reference ?? "",
+        code: o.reason.code,
+        message: messageOf(o.reason),
+      });
+    }
+  });
+}
+
+/** "host[:port][/prefix/path]". */
+function parseTarget(to: string): { registry: string; prefix?: string } {
+  const slash = to.indexOf("/");
+  const registry = parseRegistry(slash < 0 ? to : to.slice(0, slash));
+  const prefix = slash < 0 ? undefined : to.slice(slash + 1).replace(/\/+$/, "");
+  if (
+    prefix !== undefined &&
+    !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(prefix)
+  ) {
+    throw new AirlockError(
+      "ERR_USAGE",
+      `--to ${to}: "${prefix}" is not a valid repository path prefix (lowercase, / separated)`,
+    );
+  }
+  return prefix === undefined || prefix === "" ? { registry } : { registry, prefix };
+}
