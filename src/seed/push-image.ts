@@ -174,7 +174,9 @@ async function transferBlob(ctx: PushContext, repository: string, blob: Descript
   }
   const from = ctx.filled.get(blob.digest);
   const mounted =
-    from !== undefined && from !== repository && (await client.blobMount(repository, blob.digest, from, { signal }));
+    from !== undefined &&
+    from !== repository &&
+    (await client.blobMount(repository, blob.digest, from, { signal }));
   if (mounted) ctx.stats.mounted++;
   else await uploadBlob(ctx, repository, blob);
   await ctx.journal.record(repository, blob.digest);
