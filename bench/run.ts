@@ -1,9 +1,20 @@
 // `npm run bench`: airlock's performance targets, measured against a local
-// docker-registry (and skopeo where it does the same job). Prints a table.
+// docker-registry and, where it does the same job, skopeo. Prints a table.
+import { rm } from "node:fs/promises";
+import { bundleBench } from "./bundle-bench.js";
 import { lockBench } from "./lock-bench.js";
+import { pushBench } from "./push-bench.js";
 import { printTable, type BenchRow } from "./table.js";
 
 const rows: BenchRow[] = [];
-for (const bench of [lockBench]) rows.push(...(await bench()));
+rows.push(...(await lockBench()));
+const bundle = await bundleBench();
+rows.push(...bundle.rows);
+try {
+  rows.push(...(await pushBench(bundle.state)));
+} finally {
+  await bundle.state.source.stop();
+  await rm(bundle.state.dir, { recursive: true, force: true });
+}
 printTable(rows);
 process.exitCode = rows.every((r) => r.pass !== false) ? 0 : 1;

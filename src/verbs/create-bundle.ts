@@ -4,6 +4,7 @@ import { basename, dirname, extname, join } from "node:path";
 import { planBundleContent, type BundleContent } from "../bundle/content.js";
 import { fetchToCache, type FetchProgress } from "../bundle/fetch.js";
 import { BUNDLE_LOCK_NAME, OCI_LAYOUT_BYTES, indexJsonBytes } from "../bundle/layout.js";
+import { splitLock } from "../bundle/split.js";
 import { tarSize } from "../bundle/tar-size.js";
 import { writeLayoutTar } from "../bundle/write-tar.js";
 import { AirlockError } from "../errors.js";
@@ -35,6 +36,8 @@ export interface CreateBundleOptions extends RemoteOptions {
   cacheDir?: string;
   /** Downloads in flight per registry; default 4. */
   concurrency?: number;
+  /** Split into parts each smaller than this many bytes, each a valid layout of whole images. */
+  splitBytes?: number;
   onEvent?: (event: BundleEvent) => void;
 }
 
@@ -52,10 +55,13 @@ export type BundleEvent =
   | { type: "write"; bytesDone: number; bytesTotal: number };
 
 export interface CreateBundleResult {
+  /** The bundle (the first part when split). */
   file: string;
   sha256File: string;
   sha256: string;
   size: number;
+  /** Every file written: one, or one per part with --split. */
+  parts: BundlePart[];
   images: number;
   blobs: number;
   /** Blobs downloaded by this run; the rest came from the cache. */
@@ -64,9 +70,25 @@ export interface CreateBundleResult {
   lockFile: string;
 }
 
+export interface BundlePart {
+  file: string;
+  size: number;
+  sha256: string;
+  images: number;
+}
+
+/** One tar to write: its name, its metadata files and its blobs. */
+interface PartPlan {
+  output: string;
+  files: { name: string; bytes: Buffer }[];
+  content: BundleContent;
+  tarBytes: number;
+}
+
 /**
  * Writes one self-contained, deterministic OCI-layout tarball of everything
- * the lock pins: each blob once, the upstream top manifests unchanged, the
+ * the lock pins (or, with `splitBytes`, several, each a valid layout holding
+ * whole images): each blob once, the upstream top manifests unchanged, the
  * lock at the root. Blobs stream from the registries through size and sha256
  * checks into the cache, then into `<output>.partial`, renamed when complete.
  */
@@ -75,46 +97,96 @@ export async function createBundle(options: CreateBundleOptions = {}): Promise<C
   const lockFile = options.lockFile ?? defaultLockFile(file);
   const list = await loadImageList(file);
   const lock = narrowPlatforms(await currentLock(list, lockFile, options), options.platforms);
-  const lockText = encodeLock(lock);
-  const output = options.output ?? defaultBundlePath(file, lockText);
-  const content = planBundleContent(lock);
-  const files = [
-    { name: "oci-layout", bytes: OCI_LAYOUT_BYTES },
-    { name: "index.json", bytes: indexJsonBytes(content.images) },
-    { name: BUNDLE_LOCK_NAME, bytes: Buffer.from(lockText) },
-  ];
-  const tarBytes = tarSize([...files.map((f) => f.bytes.length), 0, 0, ...content.blobs.map((b) => b.size)]);
+  const output = options.output ?? defaultBundlePath(file, encodeLock(lock));
+  const all = planBundleContent(lock);
+  const plans = planParts(lock, output, options.splitBytes);
+  const tarBytes = plans.reduce((n, p) => n + p.tarBytes, 0);
   const cache = new BlobDir(options.cacheDir ?? defaultCacheDir(options.env ?? process.env));
   await prepareOutput(output, options.output === undefined);
-  await checkSpace(output, tarBytes, content, cache);
+  await checkSpace(output, tarBytes, all, cache);
   options.onEvent?.({
     type: "preflight",
-    output,
-    images: content.images.length,
+    output:
+      plans.length === 1
+        ? output
+        : `${plans.length} parts (${plans.map((p) => basename(p.output)).join(", ")})`,
+    images: all.images.length,
     platforms: lock.entries.flatMap((e) => e.images.flatMap((i) => i.platforms)).length,
-    blobs: content.blobs.length,
-    bytes: content.bytes,
+    blobs: all.blobs.length,
+    bytes: all.bytes,
     tarBytes,
   });
-  const fetched = await fillCache(content, cache, list, options);
-  let written = 0;
-  const tar = await writeLayoutTar(output, files, content.blobs, cache, {
-    signal: options.signal,
-    onBytes: (n) => options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: tarBytes }),
-  });
+  const fetched = await fillCache(all, cache, list, options);
+  const parts = await writeParts(plans, cache, tarBytes, options);
   const sha256File = `${output}.sha256`;
-  await writeFileAtomic(sha256File, `${tar.sha256}  ${basename(output)}\n`);
+  await writeFileAtomic(sha256File, parts.map((p) => `${p.sha256}  ${basename(p.file)}\n`).join(""));
+  const first = parts[0] as BundlePart;
   return {
-    file: output,
+    file: first.file,
     sha256File,
-    sha256: tar.sha256,
-    size: tar.size,
-    images: content.images.length,
-    blobs: content.blobs.length,
+    sha256: first.sha256,
+    size: parts.reduce((n, p) => n + p.size, 0),
+    parts,
+    images: all.images.length,
+    blobs: all.blobs.length,
     downloaded: fetched.downloaded,
     cached: fetched.cached,
     lockFile,
   };
+}
+
+function planParts(lock: Lock, output: string, splitBytes: number | undefined): PartPlan[] {
+  const plan = (l: Lock, out: string): PartPlan => {
+    const content = planBundleContent(l);
+    const files = [
+      { name: "oci-layout", bytes: OCI_LAYOUT_BYTES },
+      { name: "index.json", bytes: indexJsonBytes(content.images) },
+      { name: BUNDLE_LOCK_NAME, bytes: Buffer.from(encodeLock(l)) },
+    ];
+    const tarBytes = tarSize([
+      ...files.map((f) => f.bytes.length),
+      0,
+      0,
+      ...content.blobs.map((b) => b.size),
+    ]);
+    return { output: out, files, content, tarBytes };
+  };
+  const whole = plan(lock, output);
+  if (splitBytes === undefined || whole.tarBytes < splitBytes) return [whole];
+  const locks = splitLock(lock, splitBytes);
+  const parts = locks.map((l, i) => plan(l, partName(output, i + 1, locks.length)));
+  const over = parts.find((p) => p.tarBytes >= splitBytes);
+  if (over !== undefined) {
+    throw new AirlockError(
+      "ERR_USAGE",
+      `--split ${splitBytes}: ${over.output} would be ${over.tarBytes} bytes; choose a larger size`,
+    );
+  }
+  return parts;
+}
+
+/** bundles/x.tar → bundles/x.part1-of-3.tar */
+export function partName(output: string, n: number, total: number): string {
+  const stem = output.endsWith(".tar") ? output.slice(0, -4) : output;
+  return `${stem}.part${n}-of-${total}.tar`;
+}
+
+async function writeParts(
+  plans: PartPlan[],
+  cache: BlobDir,
+  tarBytes: number,
+  options: CreateBundleOptions,
+): Promise<BundlePart[]> {
+  let written = 0;
+  const parts: BundlePart[] = [];
+  for (const p of plans) {
+    const tar = await writeLayoutTar(p.output, p.files, p.content.blobs, cache, {
+      signal: options.signal,
+      onBytes: (n) => options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: tarBytes }),
+    });
+    parts.push({ file: p.output, size: tar.size, sha256: tar.sha256, images: p.content.images.length });
+  }
+  return parts;
 }
 
 /** bundles/<list name>-<first 12 hex of the lock's sha256>.tar: the same lock gives the same name. */

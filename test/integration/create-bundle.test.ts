@@ -131,6 +131,27 @@ images:
     assert.equal(blobNames.length, lock.totals.manifests + lock.totals.blobs);
   });
 
+  it("--split writes parts that are each a valid, verifiable layout of whole images", async () => {
+    const { json } = await bundle("split.tar", "--cache", join(dir, "cache-a"), "--split", "32K");
+    const parts = json.parts as { file: string; size: number; images: number }[];
+    assert.ok(parts.length > 1, `expected several parts, got ${parts.length}`);
+    const lock = load(await readFile(join(dir, "airlock.lock"), "utf8")) as Lock;
+    const refs: string[] = [];
+    for (const part of parts) {
+      assert.ok(part.size < 32 * 1024, `${part.file} is ${part.size} bytes`);
+      const verified = await runAirlock(["verify-bundle", part.file]);
+      assert.equal(verified.code, 0, verified.stderr);
+      const index = JSON.parse((await readTar(part.file)).get("index.json")?.toString() ?? "{}") as {
+        manifests: { annotations: Record<string, string> }[];
+      };
+      refs.push(...index.manifests.map((m) => m.annotations["org.opencontainers.image.ref.name"] ?? ""));
+    }
+    assert.deepEqual(refs.sort(), lock.entries.flatMap((e) => e.images.map((i) => i.reference)).sort());
+    const sums = (await readFile(join(dir, "out", "split.tar.sha256"), "utf8")).trim().split("\n");
+    assert.equal(sums.length, parts.length);
+    await run("sha256sum", ["-c", "split.tar.sha256"], { cwd: join(dir, "out") });
+  });
+
   it("skopeo reads the OCI-typed references with the lock's digests and copies a complete one", async () => {
     const { file } = await bundle("e.tar", "--cache", join(dir, "cache-a"));
     const lock = load(await readFile(join(dir, "airlock.lock"), "utf8")) as Lock;

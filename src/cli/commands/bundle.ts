@@ -1,4 +1,5 @@
 import { formatBytes } from "../../plan/diff-format.js";
+import { parseSize } from "../../bundle/split.js";
 import { createBundle } from "../../verbs/create-bundle.js";
 import { flag, stringValue, type Command } from "../command.js";
 import { bundleProgress } from "../bundle-progress.js";
@@ -23,6 +24,8 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
   --platform P             carry only this platform of what the lock pins; repeatable
   --cache DIR              blob cache (default $XDG_CACHE_HOME/airlock)
   --concurrency N          downloads in flight per registry (default 4)
+  --split SIZE             write parts smaller than SIZE (e.g. 4G for FAT32, 700M), each a valid
+                           OCI layout of whole images that can be verified and pushed on its own
   --quiet                  no progress
   --json                   print a JSON summary on stdout at the end`,
   options: {
@@ -33,12 +36,14 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
     platform: { type: "string", multiple: true },
     cache: { type: "string" },
     concurrency: { type: "string" },
+    split: { type: "string" },
     quiet: { type: "boolean", short: "q" },
     json: { type: "boolean" },
   },
   args: [0, 0],
   async run({ values, remote, io, say }) {
     const platforms = values.platform;
+    const split = stringValue(values, "split");
     const progress = bundleProgress(io.stderr, flag(values, "quiet"));
     try {
       const result = await createBundle({
@@ -50,15 +55,18 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
         platforms: Array.isArray(platforms) ? platforms.map(String) : undefined,
         cacheDir: stringValue(values, "cache"),
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
+        splitBytes: split === undefined ? undefined : parseSize(split),
         onEvent: progress.onEvent,
       });
       progress.stop();
       if (flag(values, "json")) await writeOut(io.stdout, JSON.stringify(result, null, 2) + "\n");
       if (!flag(values, "quiet")) {
+        const where = result.parts.length > 1 ? `${result.parts.length} parts` : result.file;
         say(
-          `wrote ${result.file} (${formatBytes(result.size)}, ${result.images} images, ${result.blobs} blobs; ${result.downloaded} downloaded, ${result.cached} from cache)`,
+          `wrote ${where} (${formatBytes(result.size)}, ${result.images} images, ${result.blobs} blobs; ${result.downloaded} downloaded, ${result.cached} from cache)`,
         );
-        say(`sha256 ${result.sha256}  (${result.sha256File})`);
+        for (const p of result.parts) say(`sha256 ${p.sha256}  ${p.file}`);
+        say(`checksums in ${result.sha256File}`);
       }
     } finally {
       progress.stop();

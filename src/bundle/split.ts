@@ -1,0 +1,84 @@
+import { AirlockError } from "../errors.js";
+import type { Lock, LockedImage } from "../plan/lock-types.js";
+import { encodeLock } from "../plan/lock-file.js";
+import { computeTotals } from "../plan/totals.js";
+import { planBundleContent } from "./content.js";
+
+const BLOCK = 512;
+const entryBytes = (size: number): number => BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+
+/** "4G", "500M", "1.5GiB", "1048576" → bytes (K, M, G, T are powers of 1024). */
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
+  const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[match?.[2]?.toLowerCase() ?? ""];
+  const value = match === null || unit === undefined ? NaN : Math.floor(Number(match[1]) * unit);
+  if (!Number.isSafeInteger(value) || value < 4096) {
+    throw new AirlockError("ERR_USAGE", `--split "${text}" is not a size (e.g. 4G, 700M, 512K)`);
+  }
+  return value;
+}
+
+/** A lock holding just one image. */
+function lockOf(image: LockedImage): Lock {
+  return {
+    lockVersion: 1,
+    listHash: "sha256:" + "0".repeat(64),
+    entries: [{ key: image.reference, source: image.reference, images: [image] }],
+    totals: { images: 0, manifests: 0, blobs: 0, bytes: 0, bytesWithoutDedup: 0 },
+  };
+}
+
+/** The blobs (digest → size) one image needs, manifests included. */
+function imageBlobs(image: LockedImage): Map<string, number> {
+  return new Map(planBundleContent(lockOf(image)).blobs.map((b) => [b.digest, b.size]));
+}
+
+/** An upper bound of what one image adds to a part's index.json and lock. */
+function metadataCost(image: LockedImage): number {
+  return Buffer.byteLength(encodeLock(lockOf(image))) + 2 * image.reference.length + 300;
+}
+
+/** The tar bytes of the three metadata files, padded, plus the two directory entries and the end blocks. */
+const FIXED = 8 * BLOCK;
+
+/**
+ * Splits a lock into parts whose bundles each stay below `maxBytes`, every
+ * image whole in one part (blobs it shares with images in other parts are
+ * repeated there), images in lock order.
+ */
+export function splitLock(lock: Lock, maxBytes: number): Lock[] {
+  const budget = maxBytes - 1 - FIXED;
+  const parts: { images: Set<LockedImage>; blobs: Map<string, number>; bytes: number; meta: number }[] = [];
+  for (const image of lock.entries.flatMap((e) => e.images)) {
+    const blobs = imageBlobs(image);
+    const meta = metadataCost(image);
+    const alone = [...blobs.values()].reduce((n, s) => n + entryBytes(s), 0);
+    if (alone + meta > budget) {
+      throw new AirlockError(
+        "ERR_USAGE",
+        `${image.reference} alone needs about ${alone + meta + FIXED} bytes, more than --split allows (${maxBytes})`,
+      );
+    }
+    const part = parts.at(-1);
+    const extra =
+      part === undefined
+        ? Infinity
+        : [...blobs].filter(([d]) => !part.blobs.has(d)).reduce((n, [, s]) => n + entryBytes(s), 0);
+    if (part !== undefined && part.bytes + extra + part.meta + meta <= budget) {
+      part.images.add(image);
+      for (const [d, s] of blobs) part.blobs.set(d, s);
+      part.bytes += extra;
+      part.meta += meta;
+    } else {
+      parts.push({ images: new Set([image]), blobs, bytes: alone, meta });
+    }
+  }
+  return parts.map((p) => subLock(lock, p.images));
+}
+
+function subLock(lock: Lock, images: Set<LockedImage>): Lock {
+  const entries = lock.entries
+    .map((e) => ({ ...e, images: e.images.filter((i) => images.has(i)) }))
+    .filter((e) => e.images.length > 0);
+  return { ...lock, entries, totals: computeTotals(entries) };
+}
