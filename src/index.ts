@@ -51,3 +51,69 @@ export {
 } from "./verbs/read.js";
 export { inspectImage, type ImageInspection, type InspectOptions } from "./verbs/inspect.js";
 export { login, logout, type LoginResult } from "./verbs/login.js";
+
+// Image locations (transports) and the write verbs
+export type {
+  ImageSource,
+  ImageTarget,
+  ImageStore,
+  TargetCapabilities,
+  OpenBlob,
+} from "./store/image-store.js";
+export { parseLocation, formatLocation, type ImageLocation } from "./store/location.js";
+export { openSource, openTarget } from "./store/open.js";
+export { MemoryStore } from "./store/memory-store.js";
+export { RegistryStore } from "./store/registry-store.js";
+export { OciDirStore } from "./store/oci-dir-store.js";
+export { copyImage, type CopyOptions, type CopyResult, type CopyEvent } from "./verbs/copy.js";
+export { pullImage, pushImage, type PullOptions, type PullFormat } from "./verbs/pull-push.js";
+export { tagImage, deleteImage, type RefResult } from "./verbs/tag-delete.js";
+export { exportImage, exportImageToFile, type ExportOptions } from "./verbs/export.js";
+export { syncImages, type SyncOptions, type SyncedImage } from "./verbs/sync.js";
+export {
+  mutateImage,
+  appendLayers,
+  flattenImage,
+  type ConfigChanges,
+  type EditOptions,
+} from "./verbs/mutate.js";
+export { rebaseImage, type RebaseOptions } from "./verbs/rebase.js";
+
+// Image lists, locks and bundles
+export {
+  loadImageList,
+  parseImageList,
+  validateImageList,
+  formatProblem,
+  ImageListError,
+} from "./imagelist/index.js";
+export type { ImageEntry, ImageList, Problem, RegistrySettings, TagSelector } from "./imagelist/types.js";
+export type { Lock, LockEntry, LockedImage, LockedPlatform, LockTotals } from "./plan/lock-types.js";
+export { planLock, PlanError, type PlanOptions } from "./plan/planner.js";
+export type { Resolver } from "./plan/resolver.js";
+export { checkLock, type LockCheck } from "./plan/check.js";
+export { diffLocks, type LockDiff } from "./plan/diff.js";
+export { encodeLock, decodeLock, readLock, writeLock } from "./plan/lock-file.js";
+export {
+  lockImageList,
+  checkImageListLock,
+  defaultLockFile,
+  type LockOptions,
+  type LockResult,
+} from "./verbs/lock.js";
+export { diffLockFiles } from "./verbs/diff.js";
+export {
+  createBundle,
+  type CreateBundleOptions,
+  type CreateBundleResult,
+  type BundleEvent,
+} from "./verbs/create-bundle.js";
+export { BundleReader } from "./bundle/bundle-reader.js";
+export { verifyBundle, type VerifyReport } from "./bundle/verify.js";
+export { inspectBundle, verifyBundles, type BundleSummary } from "./verbs/inspect-bundle.js";
+export {
+  pushBundle,
+  type PushBundleOptions,
+  type PushBundleResult,
+  type PushEvent,
+} from "./verbs/push-bundle.js";

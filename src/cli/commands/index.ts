@@ -1,5 +1,10 @@
 import type { Command } from "../command.js";
 import { createBundleCommand } from "./bundle.js";
+import { copyCommand, pullCommand, pushCommand } from "./copy.js";
+import { exportCommand } from "./export.js";
+import { appendCommand, flattenCommand, mutateCommand, rebaseCommand } from "./mutate.js";
+import { syncCommand } from "./sync.js";
+import { deleteCommand, tagCommand } from "./tag-delete.js";
 import { diffCommand, lockCommand } from "./lock.js";
 import { inspectBundleCommand, pushBundleCommand, verifyBundleCommand } from "./seed.js";
 import { validateCommand } from "./validate.js";
@@ -31,6 +36,17 @@ export const COMMANDS: readonly Command[] = [
   manifestCommand,
   configCommand,
   blobCommand,
+  copyCommand,
+  syncCommand,
+  pullCommand,
+  pushCommand,
+  tagCommand,
+  deleteCommand,
+  exportCommand,
+  appendCommand,
+  mutateCommand,
+  flattenCommand,
+  rebaseCommand,
   manifestDigestCommand,
   loginCommand,
   logoutCommand,

@@ -1,0 +1,118 @@
+import type { CopyResult } from "../../verbs/copy.js";
+import { copyImage, type CopyOptions } from "../../verbs/copy.js";
+import { pullImage, pushImage, type PullFormat } from "../../verbs/pull-push.js";
+import { flag, stringValue, type Command, type OptionSpec, type OptionValues } from "../command.js";
+import { writeLines } from "../output.js";
+import { parseConcurrency } from "./lock.js";
+
+const SELECT_OPTIONS: OptionSpec = {
+  all: { type: "boolean", short: "a" },
+  platform: { type: "string", multiple: true },
+  "preserve-digests": { type: "boolean" },
+  concurrency: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+};
+
+const SELECT_HELP = `  -a, --all              every platform of a multi-platform image, the index byte for byte
+  --platform os/arch[/v] that platform's image alone; repeat for a new index of several
+                         (default: this machine's platform)
+  --preserve-digests     fail instead of writing manifests with new digests
+  --concurrency N        blobs in flight at once (default 4)
+  -q, --quiet            print only the digest`;
+
+const TRANSPORT_HELP = `Locations, with skopeo's transport names:
+  docker://REF or REF     an image in a registry
+  oci:DIR[:REF]           an OCI image layout directory (REF: its ref.name)
+  oci-archive:FILE[:REF]  an OCI image layout in a tar
+  docker-archive:FILE[:REF]  what docker save writes and docker load reads
+  dir:DIR                 skopeo's dir format
+  bundle:FILE[:REF]       an airlock bundle (read-only)`;
+
+function selectOptions(values: OptionValues, remote: CopyOptions): CopyOptions {
+  const platforms = values.platform;
+  return {
+    ...remote,
+    all: flag(values, "all"),
+    platforms: Array.isArray(platforms) ? platforms.map(String) : undefined,
+    preserveDigests: flag(values, "preserve-digests"),
+    concurrency: parseConcurrency(stringValue(values, "concurrency")),
+  };
+}
+
+async function report(
+  result: CopyResult,
+  what: string,
+  values: OptionValues,
+  io: { stdout: NodeJS.WritableStream },
+  say: (l: string) => void,
+): Promise<void> {
+  if (!flag(values, "quiet")) {
+    const kept = result.digestsKept ? "" : " (manifests rebuilt: new digests)";
+    say(
+      `${what}: ${result.images} image(s), ${result.copied} blob(s) copied, ${result.existing} already there${kept}`,
+    );
+  }
+  await writeLines(io.stdout, [result.digest]);
+}
+
+export const copyCommand: Command = {
+  name: "copy",
+  aliases: ["cp"],
+  summary: "copy an image between registries, layouts and archives (skopeo copy)",
+  usage: "SRC DST",
+  help: `Copies the image SRC names to DST, from any transport to any transport, and prints the
+digest written. Blobs stream verified from source to destination (registry to registry
+without touching disk; within one registry they are mounted); manifests are written
+children first; files and directories appear only when complete. Digests are kept
+whenever the destination can hold the manifests as they are (not docker-archive, which
+rebuilds them).
+${TRANSPORT_HELP}
+${SELECT_HELP}`,
+  options: SELECT_OPTIONS,
+  args: [2, 2],
+  async run({ positionals, values, remote, io, say }) {
+    const [src = "", dst = ""] = positionals;
+    const result = await copyImage(src, dst, selectOptions(values, remote));
+    await report(result, `copied ${src} to ${dst}`, values, io, say);
+  },
+};
+
+export const pullCommand: Command = {
+  name: "pull",
+  summary: "write an image into a tarball: docker load's format or an OCI layout",
+  usage: "REF FILE",
+  help: `Writes the image REF names into FILE (crane pull) and prints its digest: by default a
+docker-archive that docker load accepts (manifest.json with Config, RepoTags, Layers;
+layers as stored, gzip or not), or with --format oci an OCI layout tar naming the image
+REF (digests kept). FILE appears only when complete.
+  --format oci|docker    the tarball's format (default docker)
+${SELECT_HELP}`,
+  options: { ...SELECT_OPTIONS, format: { type: "string" } },
+  args: [2, 2],
+  async run({ positionals, values, remote, io, say }) {
+    const [ref = "", file = ""] = positionals;
+    const format = (stringValue(values, "format") ?? "docker") as PullFormat;
+    const result = await pullImage(ref, file, { ...selectOptions(values, remote), format });
+    await report(result, `pulled ${ref} into ${file}`, values, io, say);
+  },
+};
+
+export const pushCommand: Command = {
+  name: "push",
+  summary: "push an image from a tarball or layout directory to a registry",
+  usage: "FILE REF",
+  help: `Pushes the image in FILE to REF (crane push) and prints its digest. FILE is an
+oci-archive or a docker-archive (told apart by content), an OCI layout directory or a
+dir: directory; one that holds several images needs a location instead
+(airlock copy oci-archive:FILE:NAME REF). Every platform is pushed unless --platform
+picks some.
+${SELECT_HELP}`,
+  options: SELECT_OPTIONS,
+  args: [2, 2],
+  async run({ positionals, values, remote, io, say }) {
+    const [file = "", ref = ""] = positionals;
+    const options = selectOptions(values, remote);
+    const result = await pushImage(file, ref, { ...options, all: options.all === true ? true : undefined });
+    await report(result, `pushed ${file} to ${ref}`, values, io, say);
+  },
+};

@@ -1,0 +1,54 @@
+import { AirlockError } from "../../errors.js";
+import { syncImages } from "../../verbs/sync.js";
+import { flag, stringValue, type Command } from "../command.js";
+import { writeLines } from "../output.js";
+import { parseConcurrency } from "./lock.js";
+
+export const syncCommand: Command = {
+  name: "sync",
+  summary: "copy every image of a skopeo sync YAML into a registry (skopeo sync)",
+  usage: "--src yaml FILE --dest REGISTRY[/PREFIX]",
+  help: `Copies every image FILE lists into REGISTRY[/PREFIX], several at once, and prints one
+"SOURCE DESTINATION DIGEST" line per image. FILE is a skopeo sync YAML (or any image list
+airlock reads: airlock.yaml, mindthegap images.yaml, a text list); its per-registry
+tls-verify, cert-dir and credentials apply to the sources; regex and semver selectors
+list the source's tags. As with skopeo, an image goes to DEST/<last path part>:TAG,
+and a multi-platform image gives this machine's platform unless --all. Every image is
+tried; the failures are listed at the end. skopeo's own form
+"--src yaml --dest docker FILE DEST" works too.
+  --src yaml             the source is an image list file (the only kind)
+  --dest REGISTRY[/PREFIX]   where the images go
+  -a, --all              every platform, indexes byte for byte
+  --scoped               DEST/<host>/<full path>:TAG instead of DEST/<last part>:TAG
+  --concurrency N        images at once (default 4)`,
+  options: {
+    src: { type: "string" },
+    dest: { type: "string" },
+    all: { type: "boolean", short: "a" },
+    scoped: { type: "boolean" },
+    concurrency: { type: "string" },
+  },
+  args: [1, 2],
+  async run({ positionals, values, remote, io, say }) {
+    const src = stringValue(values, "src") ?? "yaml";
+    if (src !== "yaml") throw new AirlockError("ERR_USAGE", `--src must be yaml, not "${src}"`);
+    let dest = stringValue(values, "dest");
+    if (dest === "docker" && positionals.length === 2) dest = positionals[1];
+    else if (positionals.length === 2)
+      throw new AirlockError("ERR_USAGE", "sync takes one FILE; give the destination with --dest");
+    if (dest === undefined) throw new AirlockError("ERR_USAGE", "--dest REGISTRY[/PREFIX] is required");
+    const synced = await syncImages(positionals[0] ?? "", dest, {
+      ...remote,
+      all: flag(values, "all"),
+      scoped: flag(values, "scoped"),
+      concurrency: parseConcurrency(stringValue(values, "concurrency")),
+      onImage: (s) => {
+        if (s.error === undefined) say(`synced ${s.source} to ${s.destination}`);
+      },
+    });
+    await writeLines(
+      io.stdout,
+      synced.map((s) => `${s.source} ${s.destination} ${s.digest ?? ""}`),
+    );
+  },
+};

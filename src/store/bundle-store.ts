@@ -1,0 +1,51 @@
+import type { Readable } from "node:stream";
+import { BundleReader } from "../bundle/bundle-reader.js";
+import type { Descriptor } from "../oci/types.js";
+import type { ImageSource } from "./image-store.js";
+import { findInLayout } from "./layout-index.js";
+
+/**
+ * `bundle:FILE[:REF]`, read-only: an airlock bundle read by offset through
+ * BundleReader. REF is a reference the bundle carries, written in full or
+ * short ("ubuntu:22.04" finds "docker.io/library/ubuntu:22.04").
+ */
+export class BundleSource implements ImageSource {
+  readonly reader: BundleReader;
+  readonly reference: string | undefined;
+
+  private constructor(reader: BundleReader, reference?: string) {
+    this.reader = reader;
+    this.reference = reference;
+  }
+
+  get name(): string {
+    return `bundle:${this.reader.file}`;
+  }
+
+  /** Indexes the bundle (not hashing it: every blob read is verified anyway). */
+  static async open(file: string, reference?: string, signal?: AbortSignal): Promise<BundleSource> {
+    return new BundleSource(await BundleReader.open(file, { signal }), reference);
+  }
+
+  resolve(ref?: string): Promise<Descriptor> {
+    return Promise.resolve().then(() =>
+      findInLayout(this.reader.indexJson(), ref ?? this.reference, this.name),
+    );
+  }
+
+  async manifestGet(descriptor: Descriptor): Promise<Buffer> {
+    return await this.reader.readBlob(descriptor);
+  }
+
+  async blobGet(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Readable> {
+    return await this.reader.fetch(descriptor);
+  }
+
+  tagList(): Promise<string[]> {
+    return Promise.resolve(this.reader.refs().map((r) => r.reference));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

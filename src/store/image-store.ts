@@ -1,0 +1,77 @@
+/**
+ * The content-store interface for images, in the manner of oras-go and
+ * regclient: a source resolves a reference to a descriptor and fetches
+ * manifests and blobs by descriptor; a target takes blobs, then manifests
+ * children first, then a tag, and makes it all visible on `commit`.
+ * Registries, OCI layouts, archives, skopeo's dir format, bundles and
+ * memory all sit behind these two interfaces.
+ */
+import type { Readable } from "node:stream";
+import type { Descriptor } from "../oci/types.js";
+
+/** Cancellation for one call. */
+export interface StoreCallOptions {
+  signal?: AbortSignal;
+}
+
+/** Opens a fresh stream of a blob's bytes; may be called again to retry. */
+export type OpenBlob = () => Promise<Readable>;
+
+/** Somewhere images are read from. */
+export interface ImageSource {
+  /** Named in messages: "oci:/tmp/layout", "docker://host/repo". */
+  readonly name: string;
+  /**
+   * The descriptor of the manifest `ref` names: a tag or a name in the
+   * store, or a digest. Without `ref`, the store's only image.
+   * @throws AirlockError ERR_NOT_FOUND when the store has no such image.
+   */
+  resolve(ref?: string, options?: StoreCallOptions): Promise<Descriptor>;
+  /** A manifest's bytes, exactly as stored and verified against the descriptor (size-capped). */
+  manifestGet(descriptor: Descriptor, options?: StoreCallOptions): Promise<Buffer>;
+  /** A blob as a stream that fails unless its size and sha256 match the descriptor. */
+  blobGet(descriptor: Pick<Descriptor, "digest" | "size">, options?: StoreCallOptions): Promise<Readable>;
+  /** The names (tags) the store holds. */
+  tagList(options?: StoreCallOptions): Promise<string[]>;
+  /** Releases files and connections. */
+  close(): Promise<void>;
+}
+
+/** What a target can hold as it is. */
+export interface TargetCapabilities {
+  /** False when manifests are rebuilt from config and layers (docker-archive): digests change. */
+  keepsManifests: boolean;
+  /** False when only single images fit (docker-archive). */
+  holdsIndexes: boolean;
+}
+
+/** Somewhere images are written to. Nothing is visible under its final name before `commit`. */
+export interface ImageTarget {
+  readonly name: string;
+  readonly capabilities: TargetCapabilities;
+  /** True when the blob is already there with the right size. */
+  blobHas(descriptor: Descriptor, options?: StoreCallOptions): Promise<boolean>;
+  /** Stores a blob, verified on the way; `from` lets a registry mount instead of uploading. */
+  blobPut(
+    descriptor: Descriptor,
+    open: OpenBlob,
+    options?: StoreCallOptions & { from?: ImageSource },
+  ): Promise<void>;
+  /** Stores a manifest (its blobs and children must be there already). */
+  manifestPut(descriptor: Descriptor, bytes: Buffer, options?: StoreCallOptions): Promise<void>;
+  /** Names a stored manifest: with `ref`, or the target's own reference when omitted. */
+  tag(descriptor: Descriptor, ref?: string, options?: StoreCallOptions): Promise<void>;
+  /** Makes the written content visible (writes index.json, renames the archive). */
+  commit(): Promise<void>;
+  /** Throws away what was written and not committed. Safe to call after commit. */
+  abort(): Promise<void>;
+}
+
+/** A store that is both (registry, OCI layout directory, memory). */
+export interface ImageStore extends ImageSource, ImageTarget {}
+
+/** Rebuilds manifests for targets that do not keep them (see TargetCapabilities). */
+export interface ManifestConverter {
+  /** The manifest bytes the target will hold for an image manifest. */
+  convertManifest(bytes: Buffer): Buffer;
+}

@@ -1,0 +1,94 @@
+/**
+ * The index.json of an OCI image layout: finding the image a reference
+ * names, and naming a new one. Pure.
+ */
+import { AirlockError } from "../errors.js";
+import { isValidDigest } from "../oci/digest.js";
+import { MediaType } from "../oci/media-types.js";
+import { parseManifest } from "../oci/manifest.js";
+import type { Descriptor, Index } from "../oci/types.js";
+import { formatReference, parseReference } from "../ref/reference.js";
+
+/** The annotation naming an image in index.json. */
+export const REF_NAME = "org.opencontainers.image.ref.name";
+
+/** An empty index.json. */
+export function emptyLayoutIndex(): Index {
+  return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] };
+}
+
+/** Parses index.json bytes. */
+export function parseLayoutIndex(bytes: Buffer, where: string): Index {
+  const parsed = parseManifest(bytes, MediaType.OciIndex, `${where}: index.json`);
+  if (parsed.kind !== "index") {
+    throw new AirlockError("ERR_MANIFEST_INVALID", `${where}: index.json is not an image index`);
+  }
+  return parsed.index;
+}
+
+/** The names index.json gives its images, in order. */
+export function layoutNames(index: Index): string[] {
+  return index.manifests.flatMap((d) => {
+    const name = d.annotations?.[REF_NAME];
+    return name === undefined ? [] : [name];
+  });
+}
+
+/**
+ * The entry `ref` names: by its ref.name annotation exactly, else as the same
+ * normalised image reference ("ubuntu" finds "docker.io/library/ubuntu:latest"),
+ * else by digest. Without `ref`, the only entry.
+ * @throws AirlockError ERR_NOT_FOUND (no such name), ERR_USAGE (several images and no name).
+ */
+export function findInLayout(index: Index, ref: string | undefined, where: string): Descriptor {
+  const entries = index.manifests;
+  if (ref === undefined) {
+    const [only] = entries;
+    if (entries.length === 1 && only !== undefined) return only;
+    if (entries.length === 0) throw new AirlockError("ERR_NOT_FOUND", `${where} holds no images`);
+    throw new AirlockError(
+      "ERR_USAGE",
+      `${where} holds ${entries.length} images; name one as ${where}:REF (it has: ${namesOf(index)})`,
+    );
+  }
+  const found =
+    entries.find((d) => d.annotations?.[REF_NAME] === ref) ??
+    entries.find((d) => sameReference(d.annotations?.[REF_NAME], ref)) ??
+    (isValidDigest(ref) ? entries.find((d) => d.digest === ref) : undefined);
+  if (found === undefined) {
+    throw new AirlockError("ERR_NOT_FOUND", `"${ref}" is not in ${where} (it has: ${namesOf(index)})`);
+  }
+  return found;
+}
+
+/** index.json with `descriptor` named `ref` (replacing what had that name), or added unnamed. */
+export function withLayoutEntry(index: Index, descriptor: Descriptor, ref: string | undefined): Index {
+  const { annotations: _drop, ...plain } = descriptor;
+  const entry: Descriptor = ref === undefined ? plain : { ...plain, annotations: { [REF_NAME]: ref } };
+  const others = index.manifests.filter((d) => {
+    const name = d.annotations?.[REF_NAME];
+    return ref === undefined ? !(name === undefined && d.digest === descriptor.digest) : name !== ref;
+  });
+  return { ...index, manifests: [...others, entry] };
+}
+
+/** index.json bytes as airlock writes them. */
+export function layoutIndexBytes(index: Index): Buffer {
+  return Buffer.from(JSON.stringify(index));
+}
+
+function namesOf(index: Index): string {
+  const names = layoutNames(index);
+  const unnamed = index.manifests.length - names.length;
+  const parts = [...names.map((n) => JSON.stringify(n)), ...(unnamed > 0 ? [`${unnamed} unnamed`] : [])];
+  return parts.join(", ") || "nothing";
+}
+
+function sameReference(name: string | undefined, ref: string): boolean {
+  if (name === undefined) return false;
+  try {
+    return formatReference(parseReference(name)) === formatReference(parseReference(ref));
+  } catch {
+    return false;
+  }
+}

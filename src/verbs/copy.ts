@@ -1,0 +1,109 @@
+import { AirlockError } from "../errors.js";
+import { parsePlatform } from "../oci/platform.js";
+import type { RegistryOptions } from "../registry/connect.js";
+import { applyCopy, type CopyEvent } from "../store/copy-apply.js";
+import { planCopy } from "../store/copy-plan.js";
+import type { ImageSource, ImageTarget } from "../store/image-store.js";
+import type { ImageLocation } from "../store/location.js";
+import { openSource, openTarget } from "../store/open.js";
+import type { RemoteOptions } from "./options.js";
+import { hostPlatform } from "./resolve.js";
+
+export type { CopyEvent } from "../store/copy-apply.js";
+
+/** Where a copy reads or writes: a location string ("oci:DIR:REF"), a parsed one, or an open store. */
+export type CopyEndpoint<T> = string | ImageLocation | T;
+
+export interface CopyOptions extends RemoteOptions {
+  /** Copy every image of a multi-platform source, the index byte for byte (skopeo --all). */
+  all?: boolean;
+  /** "os/arch[/variant]": one copies that image alone, several a new index of them. */
+  platforms?: string[];
+  /** Fail (ERR_UNSUPPORTED) rather than write manifests with new digests. */
+  preserveDigests?: boolean;
+  /** Blobs in flight at once; default 4. */
+  concurrency?: number;
+  /** Registry options for the source side only (on top of the shared ones). */
+  srcOptions?: RegistryOptions;
+  /** Registry options for the destination side only. */
+  destOptions?: RegistryOptions;
+  onEvent?: (event: CopyEvent) => void;
+}
+
+export interface CopyResult {
+  /** Digest of the manifest written and tagged at the destination. */
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** Digest of the manifest the source reference names. */
+  sourceDigest: string;
+  /** True when every manifest was written with the source's bytes. */
+  digestsKept: boolean;
+  /** Image manifests written (1 for a single image). */
+  images: number;
+  /** Blobs copied, and blobs the destination already had. */
+  copied: number;
+  existing: number;
+}
+
+/**
+ * Copies an image from any transport to any transport (skopeo copy): blobs
+ * stream from source to destination, verified (registry to registry without
+ * touching disk, mounted within one registry), manifests children first,
+ * the destination committed last. A multi-platform source gives this
+ * machine's image unless `all` or `platforms` say otherwise.
+ * @throws AirlockError ERR_UNSUPPORTED for a conversion `preserveDigests` forbids
+ *   (nothing is written), ERR_USAGE for `all` with `platforms`.
+ */
+export async function copyImage(
+  src: CopyEndpoint<ImageSource>,
+  dst: CopyEndpoint<ImageTarget>,
+  options: CopyOptions = {},
+): Promise<CopyResult> {
+  if (options.all === true && (options.platforms?.length ?? 0) > 0) {
+    throw new AirlockError(
+      "ERR_USAGE",
+      "--all and --platform do not go together: --all copies every platform",
+    );
+  }
+  const platforms = options.platforms?.map(parsePlatform);
+  const { signal } = options;
+  const source = isStore(src) ? src : await openSource(src, { ...options, ...options.srcOptions });
+  try {
+    const top = await source.resolve(undefined, { signal });
+    const opened = isStore(dst)
+      ? { target: dst, close: () => Promise.resolve() }
+      : await openTarget(dst, { ...options, ...options.destOptions });
+    try {
+      const select = {
+        all: options.all,
+        platforms,
+        fallback: hostPlatform(),
+        preserveDigests: options.preserveDigests,
+      };
+      const plan = await planCopy(source, top, opened.target, select, signal).catch(async (err: unknown) => {
+        await opened.target.abort();
+        throw err;
+      });
+      const applied = await applyCopy(plan, source, opened.target, options);
+      const { descriptor } = plan.top;
+      return {
+        digest: descriptor.digest,
+        mediaType: descriptor.mediaType,
+        size: descriptor.size,
+        sourceDigest: top.digest,
+        digestsKept: plan.digestsKept,
+        images: plan.manifests.length - (plan.manifests.length > 1 ? 1 : 0),
+        ...applied,
+      };
+    } finally {
+      await opened.close();
+    }
+  } finally {
+    if (!isStore(src)) await source.close();
+  }
+}
+
+function isStore<T extends object>(value: string | ImageLocation | T): value is T {
+  return typeof value === "object" && !("transport" in value);
+}

@@ -1,0 +1,149 @@
+import { posix } from "node:path";
+import { AirlockError, isAirlockError, messageOf, type ErrorCode } from "../errors.js";
+import { loadImageList } from "../imagelist/load.js";
+import type { ImageEntry, ImageList } from "../imagelist/types.js";
+import { expandTargets } from "../plan/select-tags.js";
+import { findPathProblem } from "../ref/grammar.js";
+import { parseRegistry } from "../ref/reference.js";
+import { RegistryStore } from "../store/registry-store.js";
+import { mapSettled } from "../util/pool.js";
+import { ClientPool } from "./client-pool.js";
+import { copyImage } from "./copy.js";
+import type { RemoteOptions } from "./options.js";
+import { RegistryResolver } from "./registry-resolver.js";
+
+export interface SyncOptions extends RemoteOptions {
+  /** Every platform of each image, indexes byte for byte (skopeo sync --all). */
+  all?: boolean;
+  /** Keep the source path under the destination ("host/a/b:tag" → DEST/host/a/b:tag) instead of its last part. */
+  scoped?: boolean;
+  /** Images copied at once; default 4. */
+  concurrency?: number;
+  /** Told after each image. */
+  onImage?: (done: SyncedImage) => void;
+}
+
+/** One image synced (or not). */
+export interface SyncedImage {
+  source: string;
+  destination: string;
+  digest?: string;
+  error?: { code: ErrorCode; message: string };
+}
+
+/** One sync job: an image of the list and where it goes. */
+interface Job {
+  entry: ImageEntry;
+  /** The source's digest (when pinned) or tag. */
+  target: string;
+  /** The destination's tag (or the digest when there is none). */
+  destRef: string;
+  source: string;
+  destRepo: string;
+}
+
+/**
+ * Copies every image of a list (skopeo sync YAML, or any format airlock
+ * reads) into `dest` = REGISTRY[/PREFIX], several images at once; regex and
+ * semver selectors list the source's tags. Like skopeo, an image goes to
+ * DEST/<last path part>:TAG (with `scoped`, DEST/<host>/<path>:TAG), and a
+ * multi-platform image gives this machine's platform unless `all` (or the
+ * entry asks for all platforms). Every image is attempted.
+ * @throws AirlockError with one line per failed image, after trying them all.
+ */
+export async function syncImages(
+  file: string,
+  dest: string,
+  options: SyncOptions = {},
+): Promise<SyncedImage[]> {
+  const { registry: destRegistry, prefix } = parseDestination(dest);
+  const list = await loadImageList(file);
+  const sources = new ClientPool(options, list.registries);
+  const targets = new ClientPool(options);
+  try {
+    const jobs = await planJobs(list, new RegistryResolver(sources), prefix, options.scoped === true);
+    const destClient = await targets.get(destRegistry);
+    const results = await mapSettled(jobs, options.concurrency ?? 4, async (job): Promise<SyncedImage> => {
+      const source = new RegistryStore(await sources.get(job.entry.registry), job.entry.repository, {
+        reference: job.target,
+      });
+      const target = new RegistryStore(destClient, job.destRepo, { reference: job.destRef });
+      const all = options.all === true || job.entry.platforms === "all";
+      const result = await copyImage(source, target, { ...options, all });
+      return {
+        source: job.source,
+        destination: `${destRegistry}/${job.destRepo}${sep(job.destRef)}${job.destRef}`,
+        digest: result.digest,
+      };
+    });
+    const synced = results.map((r, i) => outcome(r, jobs[i] as Job, destRegistry));
+    for (const s of synced) options.onImage?.(s);
+    const failed = synced.filter((s) => s.error !== undefined);
+    if (failed.length > 0) {
+      const lines = failed.map((f) => `${f.source}: ${f.error?.message ?? ""}`);
+      throw new AirlockError(
+        failed[0]?.error?.code ?? "ERR_REGISTRY",
+        `${failed.length} of ${synced.length} images failed:\n${lines.join("\n")}`,
+      );
+    }
+    return synced;
+  } finally {
+    await Promise.all([sources.close(), targets.close()]);
+  }
+}
+
+/** "host[:port][/prefix/path]" → registry and repository prefix. */
+export function parseDestination(dest: string): { registry: string; prefix: string } {
+  const slash = dest.indexOf("/");
+  const registry = parseRegistry(slash === -1 ? dest : dest.slice(0, slash));
+  const prefix = slash === -1 ? "" : dest.slice(slash + 1).replace(/\/+$/, "");
+  const problem = prefix === "" ? undefined : findPathProblem(prefix);
+  if (problem !== undefined) throw new AirlockError("ERR_USAGE", `--dest ${dest}: ${problem}`);
+  return { registry, prefix };
+}
+
+async function planJobs(
+  list: ImageList,
+  resolver: RegistryResolver,
+  prefix: string,
+  scoped: boolean,
+): Promise<Job[]> {
+  const expanded = await mapSettled(list.images, 4, (entry) => expandTargets(entry, resolver));
+  const failed = expanded.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+  return list.images.flatMap((entry, i) => {
+    const r = expanded[i];
+    const targets = r?.status === "fulfilled" ? r.value : [];
+    const path = scoped ? `${entry.registry}/${entry.repository}` : posix.basename(entry.repository);
+    const destRepo = prefix === "" ? path : `${prefix}/${path}`;
+    const problem = findPathProblem(destRepo);
+    if (problem !== undefined) {
+      throw new AirlockError(
+        "ERR_USAGE",
+        `${entry.source}: destination repository "${destRepo}": ${problem}`,
+      );
+    }
+    return targets.map((t) => {
+      const target = t.digest ?? t.tag ?? "latest";
+      return {
+        entry,
+        target,
+        destRef: t.tag ?? target,
+        destRepo,
+        source: `${entry.registry}/${entry.repository}${sep(target)}${target}`,
+      };
+    });
+  });
+}
+
+function sep(target: string): string {
+  return target.includes(":") ? "@" : ":";
+}
+
+function outcome(r: PromiseSettledResult<SyncedImage>, job: Job, destRegistry: string): SyncedImage {
+  if (r.status === "fulfilled") return r.value;
+  const destination = `${destRegistry}/${job.destRepo}${sep(job.destRef)}${job.destRef}`;
+  const reason: unknown = r.reason;
+  const code: ErrorCode = isAirlockError(reason) ? reason.code : "ERR_REGISTRY";
+  return { source: job.source, destination, error: { code, message: messageOf(reason) } };
+}
