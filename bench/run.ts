@@ -4,6 +4,7 @@ import { rm } from "node:fs/promises";
 import { bundleBench } from "./bundle-bench.js";
 import { lockBench } from "./lock-bench.js";
 import { pushBench } from "./push-bench.js";
+import { serveBench } from "./serve-bench.js";
 import { printTable, type BenchRow } from "./table.js";
 
 const rows: BenchRow[] = [];
@@ -16,5 +17,6 @@ try {
   await bundle.state.source.stop();
   await rm(bundle.state.dir, { recursive: true, force: true });
 }
+rows.push(...(await serveBench()));
 printTable(rows);
 process.exitCode = rows.every((r) => r.pass !== false) ? 0 : 1;

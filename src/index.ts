@@ -117,3 +117,5 @@ export {
   type PushBundleResult,
   type PushEvent,
 } from "./verbs/push-bundle.js";
+export { serveRegistry, type ServeOptions, type ServedRegistry } from "./serve/server.js";
+export { targetRepository, targetTag, type TargetNameOptions } from "./bundle/target-name.js";

@@ -1,7 +1,7 @@
 /** JSON Schema validation of a parsed document with ajv, every error at once. */
 
-import { readFileSync } from "node:fs";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { loadSchema } from "../schemas.js";
 
 interface Compiled {
   validate: ValidateFunction;
@@ -10,15 +10,10 @@ interface Compiled {
 }
 
 const compiled = new Map<object, Compiled>();
-let airlockSchema: object | undefined;
 
 /** The published schema of airlock.yaml (schemas/airlock.schema.json). */
 export function loadAirlockSchema(): object {
-  if (airlockSchema === undefined) {
-    const url = new URL("../../schemas/airlock.schema.json", import.meta.url);
-    airlockSchema = JSON.parse(readFileSync(url, "utf8")) as object;
-  }
-  return airlockSchema;
+  return loadSchema("airlock.schema.json");
 }
 
 /**

@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { dump, load } from "js-yaml";
 import { AirlockError, messageOf } from "../errors.js";
+import { loadSchema } from "../schemas.js";
 import { writeFileAtomic } from "../stream/atomic-file.js";
 import type {
   Lock,
@@ -76,9 +76,9 @@ let validator: ReturnType<Ajv2020["compile"]> | undefined;
 
 function validateLock(value: unknown): string[] {
   if (validator === undefined) {
-    const url = new URL("../../schemas/airlock-lock.schema.json", import.meta.url);
-    const schema = JSON.parse(readFileSync(url, "utf8")) as object;
-    validator = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+    validator = new Ajv2020({ allErrors: true, strict: false }).compile(
+      loadSchema("airlock-lock.schema.json"),
+    );
   }
   if (validator(value)) return [];
   return (validator.errors ?? [])

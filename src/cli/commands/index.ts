@@ -7,6 +7,7 @@ import { syncCommand } from "./sync.js";
 import { deleteCommand, tagCommand } from "./tag-delete.js";
 import { diffCommand, lockCommand } from "./lock.js";
 import { inspectBundleCommand, pushBundleCommand, verifyBundleCommand } from "./seed.js";
+import { serveCommand } from "./serve.js";
 import { validateCommand } from "./validate.js";
 import { loginCommand, logoutCommand } from "./login.js";
 import {
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   verifyBundleCommand,
   inspectBundleCommand,
   pushBundleCommand,
+  serveCommand,
   inspectCommand,
   lsCommand,
   catalogCommand,

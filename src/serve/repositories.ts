@@ -1,0 +1,156 @@
+import { targetRepository, targetTag, type TargetNameOptions } from "../bundle/target-name.js";
+import { mapRepository, type MappingRule } from "../seed/mapping.js";
+import { messageOf } from "../errors.js";
+import type { Descriptor } from "../oci/types.js";
+import type { ContentPool } from "./content-pool.js";
+import { ManifestGraph, type ManifestNode } from "./manifest-graph.js";
+
+/** What one repository serves: only what its images reach. */
+export interface Repository {
+  name: string;
+  /** Tag → digest of its top manifest. */
+  tags: Map<string, string>;
+  /** Every manifest the repository's images reach (children of indexes and referrers included). */
+  manifests: Map<string, ManifestNode>;
+  /** Digest → size of every blob the repository may serve: configs, layers and its manifests. */
+  blobs: Map<string, number>;
+  /** Subject digest → the referrers the repository holds for it. */
+  referrers: Map<string, Descriptor[]>;
+}
+
+/** How references become repositories: push-bundle's mapping rules first, then prefix/keepHost. */
+export interface Naming extends TargetNameOptions {
+  mapping?: readonly MappingRule[];
+}
+
+/** Everything the server serves, by repository name. */
+export interface ServedContent {
+  repositories: Map<string, Repository>;
+  /** References served (tags and digest-only images). */
+  images: number;
+  pool: ContentPool;
+}
+
+/**
+ * Maps every reference the sources name to its repository inside the gap
+ * (as push-bundle would: mapping rules, else prefix and keepHost) and computes each repository's content. When two
+ * sources tag the same repository:tag differently the first one wins, with
+ * a warning.
+ */
+export async function buildContent(
+  pool: ContentPool,
+  naming: Naming,
+  warn: (message: string) => void,
+): Promise<ServedContent> {
+  const graph = new ManifestGraph(pool, warn);
+  const repositories = new Map<string, Repository>();
+  let images = 0;
+  for (const source of pool.sources) {
+    for (const { reference, descriptor } of source.refs) {
+      const target = targetOf(reference, naming, warn);
+      if (target === undefined) continue;
+      const node = await graph.node(descriptor);
+      if (node === undefined) {
+        warn(`${source.name}: ${reference}: manifest ${descriptor.digest} is missing; not serving it`);
+        continue;
+      }
+      const repo = repositoryFor(repositories, target.name);
+      if (target.tag !== undefined) tagImage(repo, target.tag, node.digest, reference, warn);
+      await addReachable(graph, repo, node);
+      images++;
+    }
+  }
+  const subjects = subjectIndex(await graph.loaded());
+  for (const repo of repositories.values()) await addReferrers(graph, repo, subjects);
+  return { repositories, images, pool };
+}
+
+function targetOf(
+  reference: string,
+  naming: Naming,
+  warn: (message: string) => void,
+): { name: string; tag?: string } | undefined {
+  try {
+    const name = mapRepository(reference, naming.mapping ?? []) ?? targetRepository(reference, naming);
+    return { name, tag: targetTag(reference) };
+  } catch (err) {
+    warn(`not serving ${reference}: ${messageOf(err)}`);
+    return undefined;
+  }
+}
+
+function repositoryFor(repositories: Map<string, Repository>, name: string): Repository {
+  let repo = repositories.get(name);
+  if (repo === undefined) {
+    repo = { name, tags: new Map(), manifests: new Map(), blobs: new Map(), referrers: new Map() };
+    repositories.set(name, repo);
+  }
+  return repo;
+}
+
+function tagImage(
+  repo: Repository,
+  tag: string,
+  digest: string,
+  reference: string,
+  warn: (message: string) => void,
+): void {
+  const existing = repo.tags.get(tag);
+  if (existing === undefined) repo.tags.set(tag, digest);
+  else if (existing !== digest) {
+    warn(
+      `${repo.name}:${tag} is already served as ${existing}; ${reference} (${digest}) is served by digest only`,
+    );
+  }
+}
+
+async function addReachable(graph: ManifestGraph, repo: Repository, node: ManifestNode): Promise<void> {
+  if (repo.manifests.has(node.digest)) return;
+  repo.manifests.set(node.digest, node);
+  repo.blobs.set(node.digest, node.bytes.length);
+  for (const blob of node.blobs) if (!repo.blobs.has(blob.digest)) repo.blobs.set(blob.digest, blob.size);
+  for (const child of node.children) {
+    const childNode = await graph.node(child);
+    if (childNode !== undefined) await addReachable(graph, repo, childNode);
+  }
+}
+
+function subjectOf(node: ManifestNode): string | undefined {
+  const digest = (node.subject as { digest?: unknown } | undefined)?.digest;
+  return typeof digest === "string" ? digest : undefined;
+}
+
+/** Subject digest → every loaded manifest that names it as its subject. */
+function subjectIndex(nodes: ManifestNode[]): Map<string, ManifestNode[]> {
+  const index = new Map<string, ManifestNode[]>();
+  for (const node of nodes) {
+    const subject = subjectOf(node);
+    if (subject !== undefined) index.set(subject, [...(index.get(subject) ?? []), node]);
+  }
+  return index;
+}
+
+/** Adds the referrers of everything the repository holds (and theirs), then lists them by subject. */
+async function addReferrers(
+  graph: ManifestGraph,
+  repo: Repository,
+  subjects: Map<string, ManifestNode[]>,
+): Promise<void> {
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const [subject, referrers] of subjects) {
+      if (!repo.manifests.has(subject)) continue;
+      for (const node of referrers) {
+        if (repo.manifests.has(node.digest)) continue;
+        await addReachable(graph, repo, node);
+        changed = true;
+      }
+    }
+  }
+  for (const node of repo.manifests.values()) {
+    const subject = subjectOf(node);
+    if (subject !== undefined)
+      repo.referrers.set(subject, [...(repo.referrers.get(subject) ?? []), node.referrer]);
+  }
+}

@@ -1,0 +1,129 @@
+import { readFile } from "node:fs/promises";
+import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { AirlockError, messageOf } from "../errors.js";
+import { ContentPool } from "./content-pool.js";
+import { createHandler } from "./handler.js";
+import { DEFAULT_LISTEN, parseListen, urlHost, type ListenAddress } from "./listen.js";
+import type { MappingRule } from "../seed/mapping.js";
+import { buildContent } from "./repositories.js";
+import { openSource } from "./source.js";
+
+/** A connection that moves no byte either way for this long is closed (a stalled client). */
+const IDLE_SOCKET_MS = 120_000;
+
+export interface ServeOptions {
+  /** "HOST:PORT" (default 127.0.0.1:5000); port 0 picks a free one. */
+  listen?: string;
+  /** PEM certificate chain and key: serve HTTPS. Both or neither. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Serve every repository under this path, as push-bundle --prefix would push it. */
+  prefix?: string;
+  /** Keep the source registry host as the first path component. */
+  keepHost?: boolean;
+  /** push-bundle's mapping rules (`--mapping FILE`, read by loadMapping); the longest `from` wins. */
+  mapping?: readonly MappingRule[];
+  /** One line per finished request. */
+  onRequest?: (line: string) => void;
+  /** Problems with the sources (an unreadable manifest, a tag named twice) and failed responses. */
+  onWarning?: (message: string) => void;
+  /** Aborting closes the server. */
+  signal?: AbortSignal;
+}
+
+/** A running read-only registry. */
+export interface ServedRegistry {
+  /** "http://127.0.0.1:5000" (https with TLS). */
+  url: string;
+  /** "127.0.0.1:5000": what to put before a repository in a reference. */
+  host: string;
+  /** References served (tags and digest-only images). */
+  images: number;
+  /** Repository names, sorted. */
+  repositories: string[];
+  /** Stops listening and ends every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves bundles (tars, read by offset; several bundles or parts share one
+ * pool of blobs) and OCI layout directories as a read-only OCI distribution
+ * registry. Repositories are named as push-bundle names them.
+ * @throws AirlockError ERR_USAGE, ERR_FILE, ERR_BUNDLE_CORRUPT, ERR_TLS, ERR_NETWORK
+ */
+export async function serveRegistry(sources: string[], options: ServeOptions = {}): Promise<ServedRegistry> {
+  if (sources.length === 0)
+    throw new AirlockError("ERR_USAGE", "nothing to serve: name a bundle or an OCI layout");
+  const address = parseListen(options.listen ?? DEFAULT_LISTEN);
+  const tls = await readTls(options.tlsCert, options.tlsKey);
+  const warn = options.onWarning ?? ((): void => undefined);
+  const opened = [];
+  for (const source of sources) opened.push(await openSource(source, options.signal));
+  const content = await buildContent(new ContentPool(opened), options, warn);
+  const handler = createHandler(content, { onRequest: options.onRequest, warn });
+  const server = createServer(handler, tls);
+  server.timeout = IDLE_SOCKET_MS;
+  const port = await listen(server, address);
+  const host = urlHost(address.host ?? "", port);
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= closeServer(server));
+  options.signal?.addEventListener("abort", () => void close(), { once: true });
+  return {
+    url: `${tls === undefined ? "http" : "https"}://${host}`,
+    host,
+    images: content.images,
+    repositories: [...content.repositories.keys()].sort(),
+    close,
+  };
+}
+
+async function readTls(
+  certFile: string | undefined,
+  keyFile: string | undefined,
+): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new AirlockError("ERR_USAGE", "TLS needs both a certificate (--tls-cert) and its key (--tls-key)");
+  }
+  const read = (file: string, what: string): Promise<Buffer> =>
+    readFile(file).catch((err: unknown) => {
+      throw new AirlockError("ERR_FILE", `cannot read TLS ${what} ${file}: ${messageOf(err)}`, {
+        cause: err,
+      });
+    });
+  return { cert: await read(certFile, "certificate"), key: await read(keyFile, "key") };
+}
+
+function createServer(handler: RequestListener, tls: { cert: Buffer; key: Buffer } | undefined): Server {
+  const options = { keepAliveTimeout: 30_000 };
+  if (tls === undefined) return createHttpServer(options, handler);
+  try {
+    return createHttpsServer({ ...options, ...tls }, handler);
+  } catch (err) {
+    throw new AirlockError("ERR_TLS", `cannot use the TLS certificate and key: ${messageOf(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+function listen(server: Server, address: ListenAddress): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const where = urlHost(address.host ?? "", address.port);
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      const why = err.code === "EADDRINUSE" ? "the address is in use" : messageOf(err);
+      reject(new AirlockError("ERR_NETWORK", `cannot listen on ${where}: ${why}`, { cause: err }));
+    });
+    server.listen({ host: address.host, port: address.port }, () => {
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
