@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { AirlockError } from "../errors.js";
 import { parseManifest } from "../oci/manifest.js";
 import type { Descriptor, Index } from "../oci/types.js";
@@ -11,6 +11,7 @@ import { BUNDLE_LOCK_NAME, REF_NAME_ANNOTATION } from "./layout.js";
 import { indexTar, type IndexOptions, type TarIndex } from "./tar-index.js";
 
 const MAX_MANIFEST = 8 * 1024 * 1024;
+const READ_CHUNK = 1024 * 1024;
 
 /** An image reference named by the bundle's index.json. */
 export interface BundleRef {
@@ -41,6 +42,19 @@ export class BundleReader implements BlobReader {
   }
 
   fetch(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Readable> {
+    return this.#open(descriptor, true);
+  }
+
+  /**
+   * The blob's bytes straight from the tar, NOT verified: only for a consumer
+   * that verifies them itself as they pass (the registry upload does), so
+   * they are not hashed twice.
+   */
+  fetchUnverified(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Readable> {
+    return this.#open(descriptor, false);
+  }
+
+  #open(descriptor: Pick<Descriptor, "digest" | "size">, verified: boolean): Promise<Readable> {
     const at = this.index.blobs.get(descriptor.digest);
     if (at === undefined) {
       return Promise.reject(
@@ -48,13 +62,12 @@ export class BundleReader implements BlobReader {
       );
     }
     if (at.size !== descriptor.size) {
-      return Promise.reject(
-        new AirlockError(
-          "ERR_BUNDLE_CORRUPT",
-          `bundle ${this.file}: blob ${descriptor.digest} is ${at.size} bytes, its descriptor says ${descriptor.size}`,
-        ),
-      );
+      const what = `bundle ${this.file}: blob ${descriptor.digest} is ${at.size} bytes, its descriptor says ${descriptor.size}`;
+      return Promise.reject(new AirlockError("ERR_BUNDLE_CORRUPT", what));
     }
+    const range = { start: at.offset, end: at.offset + at.size - 1, highWaterMark: READ_CHUNK };
+    if (!verified)
+      return Promise.resolve(at.size === 0 ? Readable.from([]) : createReadStream(this.file, range));
     const verify = new VerifyStream({
       ...descriptor,
       what: `bundle ${this.file}: blob ${descriptor.digest}`,
@@ -63,11 +76,7 @@ export class BundleReader implements BlobReader {
       verify.end();
       return Promise.resolve(verify);
     }
-    const source = createReadStream(this.file, {
-      start: at.offset,
-      end: at.offset + at.size - 1,
-      highWaterMark: 1024 * 1024,
-    });
+    const source = createReadStream(this.file, range);
     source.once("error", (err) => verify.destroy(err));
     return Promise.resolve(source.pipe(verify));
   }

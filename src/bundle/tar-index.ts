@@ -5,6 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { extract, type Header as Headers } from "tar-stream";
 import { AirlockError, messageOf } from "../errors.js";
 import { VerifyStream } from "../stream/verify-stream.js";
+import type { HashPool } from "./hash-pool.js";
 
 /** Small files of the layout read into memory (index.json, the lock) are capped at this size. */
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;
@@ -33,6 +34,8 @@ export interface IndexOptions {
   verify?: boolean;
   signal?: AbortSignal;
   onBytes?: (n: number) => void;
+  /** With `verify`: hash blobs on these worker threads (by offset) while the tar is read. */
+  hashPool?: HashPool;
 }
 
 /**
@@ -49,9 +52,10 @@ export async function indexTar(file: string, options: IndexOptions = {}): Promis
   ).size;
   const index: TarIndex = { file, metadata: new Map(), blobs: new Map(), corrupt: [] };
   const seen = new Set<string>();
+  const pending: Promise<void>[] = [];
   const ex = extract();
   ex.on("entry", (header, stream, next) => {
-    onEntry(index, seen, fileSize, header, stream as unknown as Readable, options).then(
+    onEntry(index, seen, fileSize, header, stream as unknown as Readable, options, pending).then(
       () => next(),
       (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
     );
@@ -62,6 +66,8 @@ export async function indexTar(file: string, options: IndexOptions = {}): Promis
     await pipeline(source, ex as unknown as NodeJS.WritableStream, { signal: options.signal });
   } catch (err) {
     throw asBundleError(file, err);
+  } finally {
+    await Promise.allSettled(pending.splice(0));
   }
   return index;
 }
@@ -73,6 +79,7 @@ async function onEntry(
   header: Headers,
   stream: Readable,
   options: IndexOptions,
+  pending: Promise<void>[],
 ): Promise<void> {
   const name = checkName(index.file, header, seen);
   const size = header.size ?? 0;
@@ -84,7 +91,10 @@ async function onEntry(
   if (blob !== null) {
     const digest = `sha256:${blob[1] ?? ""}`;
     index.blobs.set(digest, { offset, size });
-    if (options.verify === true) await verifyEntry(index, stream, digest, size);
+    if (options.verify === true && options.hashPool !== undefined) {
+      pending.push(checkInPool(index, options.hashPool, digest, offset, size));
+      await drain(stream);
+    } else if (options.verify === true) await verifyEntry(index, stream, digest, size);
     else await drain(stream);
   } else if (METADATA.has(name)) {
     if (size > MAX_METADATA_BYTES)
@@ -115,6 +125,26 @@ function checkName(file: string, header: Headers, seen: Set<string>): string {
   const allowed = isDir ? DIRECTORIES.has(key) : METADATA.has(name) || BLOB_NAME.test(name);
   if (!allowed) throw corrupt(file, `unexpected entry "${raw}": not part of an OCI layout with sha256 blobs`);
   return key;
+}
+
+/** Hashes one blob on a worker thread by its offset; a mismatch is recorded like verifyEntry's. */
+async function checkInPool(
+  index: TarIndex,
+  pool: HashPool,
+  digest: string,
+  offset: number,
+  size: number,
+): Promise<void> {
+  let hex: string;
+  try {
+    hex = await pool.hash(index.file, offset, size);
+  } catch (err) {
+    index.corrupt.push(`blob ${digest}: cannot be read: ${messageOf(err)}`);
+    return;
+  }
+  if (`sha256:${hex}` !== digest) {
+    index.corrupt.push(`blob ${digest}: content has digest sha256:${hex}, expected ${digest}`);
+  }
 }
 
 /** Hashes one blob entry; a mismatch is recorded (and the rest of the tar still read), not thrown. */

@@ -4,6 +4,7 @@ import { parseManifest } from "../oci/manifest.js";
 import type { Descriptor } from "../oci/types.js";
 import type { Lock, LockedImage } from "../plan/lock-types.js";
 import { BundleReader } from "./bundle-reader.js";
+import { HashPool } from "./hash-pool.js";
 import type { IndexOptions } from "./tar-index.js";
 
 export interface VerifyReport {
@@ -22,7 +23,13 @@ export interface VerifyReport {
  * out); and agreement with the bundled lock.
  */
 export async function verifyBundle(file: string, options: IndexOptions = {}): Promise<VerifyReport> {
-  const reader = await BundleReader.open(file, { ...options, verify: true });
+  const pool = new HashPool();
+  let reader: BundleReader;
+  try {
+    reader = await BundleReader.open(file, { ...options, verify: true, hashPool: pool });
+  } finally {
+    await pool.close();
+  }
   const problems = [...reader.index.corrupt];
   const layout = reader.index.metadata.get("oci-layout")?.toString("utf8");
   if (layout === undefined || !/"imageLayoutVersion"\s*:\s*"1\.0\.0"/.test(layout)) {

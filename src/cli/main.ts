@@ -1,7 +1,10 @@
 #!/usr/bin/env node
+import { setMaxListeners } from "node:events";
 import { runCli } from "./run.js";
 
 const controller = new AbortController();
+// Every request of a run listens to this one signal.
+setMaxListeners(0, controller.signal);
 // The first Ctrl-C cancels cleanly (no half-written files); a second one exits at once.
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {

@@ -8,6 +8,9 @@ import type { ImageGraph } from "./image-graph.js";
 import type { PushJournal } from "./journal.js";
 import { filteredIndex } from "./sparse.js";
 
+const PUSH_MONOLITHIC_MAX = 1024 * 1024 * 1024;
+const PUSH_CHUNK_SIZE = 32 * 1024 * 1024;
+
 export type ExistingTagPolicy = "overwrite" | "skip" | "error";
 export type SparseIndexPolicy = "filter" | "upstream";
 
@@ -186,8 +189,13 @@ async function transferBlob(ctx: PushContext, repository: string, blob: Descript
 /** Uploads from the bundle by offset (HEAD first inside blobUpload), counting what was sent. */
 async function uploadBlob(ctx: PushContext, repository: string, blob: Descriptor): Promise<void> {
   let sent = 0;
-  const result = await ctx.client.blobUpload(repository, blob, () => ctx.reader.fetch(blob), {
+  // blobUpload verifies size and sha256 as the bytes leave, so the tar is read unverified here.
+  const result = await ctx.client.blobUpload(repository, blob, () => ctx.reader.fetchUnverified(blob), {
     signal: ctx.signal,
+    // The bundle can be reread from any point at no cost, so one streamed PUT (no buffer, one
+    // round trip) is best up to 1 GiB; a failed one is simply sent again from the tar.
+    monolithicMax: PUSH_MONOLITHIC_MAX,
+    chunkSize: PUSH_CHUNK_SIZE,
     onProgress: (bytes) => {
       ctx.onBytes?.(bytes - sent);
       sent = bytes;

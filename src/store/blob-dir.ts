@@ -29,9 +29,19 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
  */
 export class BlobDir implements BlobStore {
   readonly root: string;
+  #dirs: Promise<void> | undefined;
 
   constructor(root: string) {
     this.root = root;
+  }
+
+  /** Creates blobs/sha256/ and tmp/ once per instance. */
+  #ensureDirs(): Promise<void> {
+    this.#dirs ??= (async () => {
+      await mkdir(join(this.root, "tmp"), { recursive: true });
+      await mkdir(join(this.root, "blobs", "sha256"), { recursive: true });
+    })();
+    return this.#dirs;
   }
 
   /** Where a blob lives (whether or not it is there). */
@@ -49,7 +59,9 @@ export class BlobDir implements BlobStore {
 
   async fetch(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Readable> {
     const path = this.path(descriptor.digest);
-    const source = createReadStream(path, { highWaterMark: READ_CHUNK });
+    // Small blobs get small buffers: a 1 MiB buffer per config file would keep the GC busy.
+    const highWaterMark = Math.max(16 * 1024, Math.min(descriptor.size, READ_CHUNK));
+    const source = createReadStream(path, { highWaterMark });
     await new Promise<void>((resolve, reject) => {
       source.once("open", () => resolve());
       source.once("error", (err) =>
@@ -74,8 +86,7 @@ export class BlobDir implements BlobStore {
   ): Promise<void> {
     const target = this.path(descriptor.digest);
     const tmpDir = join(this.root, "tmp");
-    await mkdir(tmpDir, { recursive: true });
-    await mkdir(join(this.root, "blobs", "sha256"), { recursive: true });
+    await this.#ensureDirs();
     const tmp = join(
       tmpDir,
       `${parseDigest(descriptor.digest).hex}.${randomBytes(6).toString("hex")}.partial`,

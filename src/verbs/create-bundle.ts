@@ -34,7 +34,7 @@ export interface CreateBundleOptions extends RemoteOptions {
   platforms?: string[];
   /** Content-addressed blob cache; default $XDG_CACHE_HOME/airlock. */
   cacheDir?: string;
-  /** Downloads in flight per registry; default 4. */
+  /** Downloads in flight per registry; default 8. */
   concurrency?: number;
   /** Split into parts each smaller than this many bytes, each a valid layout of whole images. */
   splitBytes?: number;
@@ -289,7 +289,7 @@ async function fillCache(
   const pool = new ClientPool(options, list.registries);
   try {
     return await fetchToCache(content.blobs, pool, cache, {
-      concurrency: options.concurrency ?? 4,
+      concurrency: options.concurrency ?? 8,
       signal: options.signal,
       onProgress: (p) => options.onEvent?.({ type: "fetch", ...p }),
     });

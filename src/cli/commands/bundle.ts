@@ -23,7 +23,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
   --update-lock            re-lock a stale lock instead of refusing
   --platform P             carry only this platform of what the lock pins; repeatable
   --cache DIR              blob cache (default $XDG_CACHE_HOME/airlock)
-  --concurrency N          downloads in flight per registry (default 4)
+  --concurrency N          downloads in flight per registry (default 8)
   --split SIZE             write parts smaller than SIZE (e.g. 4G for FAT32, 700M), each a valid
                            OCI layout of whole images that can be verified and pushed on its own
   --quiet                  no progress
