@@ -30,7 +30,7 @@ export async function bundleBench(): Promise<{ rows: BenchRow[]; state: BundleBe
     list,
     `defaults:\n  platforms: all\nimages:\n${medium.references.map((r) => `  - ${r}\n`).join("")}`,
   );
-  await measure("node", [CLI, "lock", "-f", list]);
+  await measure("node", [CLI, "lock", "-f", list, "--cache", join(dir, "cache")]);
   const mediumBundle = join(dir, "medium.tar");
   const ours = await measure("node", [
     CLI,
@@ -57,7 +57,7 @@ export async function bundleBench(): Promise<{ rows: BenchRow[]; state: BundleBe
   const tinyRefs = await pushTinyImages(source.url, source.host, 200);
   const tinyList = join(dir, "tiny.yaml");
   await writeFile(tinyList, `images:\n${tinyRefs.map((r) => `  - ${r}\n`).join("")}`);
-  await measure("node", [CLI, "lock", "-f", tinyList]);
+  await measure("node", [CLI, "lock", "-f", tinyList, "--cache", join(dir, "cache-tiny")]);
   const tinyBundle = join(dir, "tiny.tar");
   const tiny = await measure("node", [
     CLI,

@@ -8,6 +8,7 @@ import { encodeLock, readLock, writeLock } from "../plan/lock-file.js";
 import type { Lock } from "../plan/lock-types.js";
 import { planLock } from "../plan/planner.js";
 import type { RemoteOptions } from "./options.js";
+import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
 import { ClientPool } from "./client-pool.js";
 import { RegistryResolver } from "./registry-resolver.js";
 
@@ -23,6 +24,11 @@ export interface LockOptions extends RemoteOptions {
   /** Resolutions in flight at once; default 8. */
   concurrency?: number;
   onProgress?: (done: number, total: number, reference: string) => void;
+  /**
+   * Where manifests and configs fetched while locking are kept for create-bundle (the same
+   * content-addressed cache); default $XDG_CACHE_HOME/airlock; null keeps nothing.
+   */
+  cacheDir?: string | null;
 }
 
 export interface LockResult {
@@ -52,7 +58,9 @@ export async function lockImageList(options: LockOptions = {}): Promise<LockResu
   const pool = new ClientPool(options, list.registries);
   let lock: Lock;
   try {
-    lock = await planLock(list, new RegistryResolver(pool), {
+    const cache =
+      options.cacheDir === null ? undefined : new BlobDir(options.cacheDir ?? defaultCacheDir(options.env));
+    lock = await planLock(list, new RegistryResolver(pool, cache), {
       previous,
       update: options.update,
       concurrency: options.concurrency,

@@ -1,20 +1,29 @@
 import { AirlockError } from "../errors.js";
 import type { ImageConfig } from "../oci/types.js";
 import type { Resolver, ResolvedBytes } from "../plan/resolver.js";
+import { Readable } from "node:stream";
+import type { BlobDir } from "../store/blob-dir.js";
 import type { ClientPool } from "./client-pool.js";
 
 /** The planner's Resolver over real registries. Manifests fetched by digest are cached. */
 export class RegistryResolver implements Resolver {
   readonly #pool: ClientPool;
+  readonly #cache: BlobDir | undefined;
   readonly #byDigest = new Map<string, Promise<ResolvedBytes>>();
 
-  constructor(pool: ClientPool) {
+  /** With `cache`, every manifest and config fetched (verified) is kept there for create-bundle. */
+  constructor(pool: ClientPool, cache?: BlobDir) {
     this.#pool = pool;
+    this.#cache = cache;
   }
 
   async manifest(registry: string, repository: string, reference: string): Promise<ResolvedBytes> {
-    const fetch = async (): Promise<ResolvedBytes> =>
-      (await this.#pool.get(registry)).manifestGet(repository, reference, { signal: this.#pool.signal });
+    const fetch = async (): Promise<ResolvedBytes> => {
+      const client = await this.#pool.get(registry);
+      const fetched = await client.manifestGet(repository, reference, { signal: this.#pool.signal });
+      await this.#keep(fetched.digest, fetched.bytes);
+      return fetched;
+    };
     if (!reference.startsWith("sha256:")) return await fetch();
     const key = `${registry}/${repository}@${reference}`;
     let pending = this.#byDigest.get(key);
@@ -24,6 +33,14 @@ export class RegistryResolver implements Resolver {
       pending.catch(() => this.#byDigest.delete(key));
     }
     return await pending;
+  }
+
+  /** Puts verified bytes in the cache unless already there; a cache that cannot be written is no error. */
+  async #keep(digest: string, bytes: Buffer): Promise<void> {
+    const cache = this.#cache;
+    const blob = { digest, size: bytes.length };
+    if (cache === undefined || (await cache.has(blob))) return;
+    await cache.put(blob, Readable.from([bytes])).catch(() => undefined);
   }
 
   async tags(registry: string, repository: string): Promise<string[]> {
@@ -37,6 +54,7 @@ export class RegistryResolver implements Resolver {
   ): Promise<ImageConfig> {
     const client = await this.#pool.get(registry);
     const bytes = await client.blobGetBytes(repository, descriptor, { signal: this.#pool.signal });
+    await this.#keep(descriptor.digest, bytes);
     try {
       return JSON.parse(bytes.toString("utf8")) as ImageConfig;
     } catch (err) {

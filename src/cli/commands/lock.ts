@@ -21,13 +21,16 @@ the last lock keep their pins; nothing is written if any entry fails.
   -o, --output LOCK     where to write the lock
   --update [IMAGE…]     re-resolve these entries (as written, or by repository), or every entry
   --check               no network: exit 1, naming the entries, when the lock does not match the list
-  --concurrency N       resolutions in flight at once (default 8)`,
+  --concurrency N       resolutions in flight at once (default 8)
+  --cache DIR           keep the manifests and configs fetched for create-bundle (default
+                        $XDG_CACHE_HOME/airlock, the cache create-bundle reads)`,
   options: {
     ...FILE_OPTION,
     output: { type: "string", short: "o" },
     update: { type: "boolean" },
     check: { type: "boolean" },
     concurrency: { type: "string" },
+    cache: { type: "string" },
   },
   args: [0, Infinity],
   async run({ positionals, values, remote, io, say }) {
@@ -48,6 +51,7 @@ the last lock keep their pins; nothing is written if any entry fails.
         output,
         update: flag(values, "update") ? (positionals.length > 0 ? positionals : true) : undefined,
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
+        cacheDir: stringValue(values, "cache"),
         onProgress: (done, total, ref) => progress.update(done, total, ref),
       });
       progress.stop();
