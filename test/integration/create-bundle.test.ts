@@ -86,7 +86,9 @@ images:
     const a = await bundle("a.tar", "--cache", join(dir, "cache-a"));
     const b = await bundle("b.tar", "--cache", join(dir, "cache-b"), "--concurrency", "1");
     await run("cmp", [a.file, b.file]);
-    assert.equal(a.json.downloaded, a.json.blobs);
+    // The lock that create-bundle writes first keeps its manifests and configs in the same cache.
+    assert.equal(Number(a.json.downloaded) + Number(a.json.cached), a.json.blobs);
+    assert.ok(Number(a.json.downloaded) > 0);
     const warm = await bundle("c.tar", "--cache", join(dir, "cache-a"));
     assert.equal(warm.json.downloaded, 0, "a warm cache downloads nothing");
     await run("cmp", [a.file, warm.file]);
