@@ -94,7 +94,8 @@ async function download(
       ? Readable.from([(await client.manifestGet(blob.repository, blob.digest, { signal })).bytes])
       : await client.blobGet(blob.repository, blob, { signal });
   const counted = pipeline(content, countBytes(onBytes), () => undefined);
-  await cache.put(blob, counted, { signal });
+  // Both sources verify size and sha256 themselves (manifestGet by digest, blobGet as it streams).
+  await cache.put(blob, counted, { signal, verified: true });
 }
 
 /** A pass-through that reports how many bytes went by. */

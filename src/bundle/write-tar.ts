@@ -59,7 +59,7 @@ export async function writeLayoutTar(
       callback(null, chunk);
     },
   });
-  const out = createWriteStream(partial, { highWaterMark: 1024 * 1024 });
+  const out = createWriteStream(partial, { highWaterMark: 256 * 1024 });
   const writing = pipeline(pack, tap, out, { signal: options.signal });
   try {
     await fillPack(pack, files, blobs, source, options.signal);

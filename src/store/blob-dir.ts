@@ -11,7 +11,7 @@ import type { Descriptor } from "../oci/types.js";
 import { VerifyStream } from "../stream/verify-stream.js";
 import type { BlobStore } from "./types.js";
 
-const READ_CHUNK = 1024 * 1024;
+const READ_CHUNK = 256 * 1024;
 
 /** `$XDG_CACHE_HOME/airlock`, else `~/.cache/airlock`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -79,10 +79,16 @@ export class BlobDir implements BlobStore {
     return verify;
   }
 
+  /**
+   * Stores a blob atomically. The bytes are verified on the way in, unless
+   * `verified` says the stream already fails on a size or digest mismatch
+   * (a registry download does): then it is not hashed twice, and a failure
+   * still leaves nothing under the digest's name.
+   */
   async put(
     descriptor: Pick<Descriptor, "digest" | "size">,
     content: Readable,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; verified?: boolean } = {},
   ): Promise<void> {
     const target = this.path(descriptor.digest);
     const tmpDir = join(this.root, "tmp");
@@ -92,8 +98,12 @@ export class BlobDir implements BlobStore {
       `${parseDigest(descriptor.digest).hex}.${randomBytes(6).toString("hex")}.partial`,
     );
     try {
-      const verify = new VerifyStream({ ...descriptor, what: `blob ${descriptor.digest}` });
-      await pipeline(content, verify, createWriteStream(tmp), { signal: options.signal });
+      const out = createWriteStream(tmp, { highWaterMark: READ_CHUNK });
+      if (options.verified === true) await pipeline(content, out, { signal: options.signal });
+      else {
+        const verify = new VerifyStream({ ...descriptor, what: `blob ${descriptor.digest}` });
+        await pipeline(content, verify, out, { signal: options.signal });
+      }
       await rename(tmp, target);
     } catch (err) {
       await rm(tmp, { force: true });

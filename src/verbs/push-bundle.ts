@@ -28,8 +28,10 @@ export interface PushBundleOptions extends RemoteOptions {
   onExistingTag?: ExistingTagPolicy;
   /** What to do when the registry refuses a sparse index: push one of the carried platforms ("filter", default) or fail ("upstream"). */
   sparseIndex?: SparseIndexPolicy;
-  /** Blob transfers in flight; default 4. */
+  /** Blob transfers (and images) in flight; default 8. */
   concurrency?: number;
+  /** Send blobs larger than this in PATCHes of this size; default: one streamed PUT up to 1 GiB. */
+  chunkSize?: number;
   /** Report what would be pushed without writing anything. */
   dryRun?: boolean;
   /** The push journal; default under $XDG_STATE_HOME/airlock/push/. */
@@ -54,12 +56,17 @@ export interface PushBundleResult {
  * Pushes bundles into a registry: blobs read straight from the tar by offset
  * and verified as they leave; per image children before parents and the tag
  * last; what is already there is skipped, what another repository of this
- * run holds is mounted; a journal lets a re-run resume. Every image is
- * attempted; failures are returned, not thrown.
+ * run holds is mounted; a journal lets a re-run resume. Every bundle is
+ * indexed first, so a damaged tar (ERR_BUNDLE_CORRUPT) is thrown before
+ * anything is pushed. Every image is attempted; failures are returned, not
+ * thrown.
  */
 export async function pushBundle(files: string[], options: PushBundleOptions): Promise<PushBundleResult> {
   const { registry, prefix } = parseTarget(options.to);
   const rules = options.mappingFile === undefined ? [] : await loadMapping(options.mappingFile);
+  // Every bundle is indexed (its tar checked) before anything is pushed: a damaged one stops the run.
+  const readers: BundleReader[] = [];
+  for (const file of files) readers.push(await BundleReader.open(file, { signal: options.signal }));
   const client = await connectRegistry(registry, options);
   const stats: PushStats = {
     uploaded: 0,
@@ -76,13 +83,12 @@ export async function pushBundle(files: string[], options: PushBundleOptions): P
   result.journals.push(journalFile);
   const filled = journal.locations();
   try {
-    for (const file of files) {
-      const reader = await BundleReader.open(file, { signal: options.signal });
+    for (const reader of readers) {
       const ctx: PushContext = {
         client,
         reader,
         journal,
-        limiter: new Limiter(options.concurrency ?? 4),
+        limiter: new Limiter(options.concurrency ?? 8),
         filled,
         inflight: new Map(),
         stats,
@@ -91,6 +97,7 @@ export async function pushBundle(files: string[], options: PushBundleOptions): P
         sparseIndex: options.sparseIndex ?? "filter",
         signal: options.signal,
         onBytes: (n) => options.onEvent?.({ type: "bytes", n }),
+        ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
       };
       await pushOne(ctx, reader, { prefix, keepHost: options.keepHost, rules }, result, options);
     }
@@ -110,7 +117,7 @@ async function pushOne(
   const refs = reader.refs();
   const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
   options.onEvent?.({ type: "bundle", file: reader.file, images: refs.length, bytes });
-  const outcomes = await mapSettled(refs, options.concurrency ?? 4, async (ref) => {
+  const outcomes = await mapSettled(refs, options.concurrency ?? 8, async (ref) => {
     const repository =
       mapRepository(ref.reference, naming.rules) ??
       targetRepository(ref.reference, { prefix: naming.prefix, keepHost: naming.keepHost });

@@ -107,4 +107,46 @@ images:
     ({ registry, fixtures } = await startSeededRegistry("plain"));
     host = registry.host;
   });
+
+  it("skopeo sync YAML, mindthegap images.yaml and a text list lock to the same images as airlock.yaml", async () => {
+    const h = host;
+    const lists: Record<string, string> = {
+      "same.yaml": `images:\n  - ${h}/fixtures/multi-oci:v1\n  - ${h}/fixtures/tags:1.0.0\n  - ${h}/fixtures/tags:2.0.0\n`,
+      "sync.yaml": `${h}:\n  tls-verify: false\n  images:\n    fixtures/multi-oci: [v1]\n    fixtures/tags: ["1.0.0", "2.0.0"]\n`,
+      "images.yaml": `${h}:\n  tlsVerify: false\n  images:\n    fixtures/multi-oci: [v1]\n    fixtures/tags: ["1.0.0", "2.0.0"]\n`,
+      "images.txt": `# the same three\n${h}/fixtures/multi-oci:v1\n${h}/fixtures/tags:1.0.0\n\n${h}/fixtures/tags:2.0.0\n`,
+    };
+    const pinned: string[][] = [];
+    for (const [name, text] of Object.entries(lists)) {
+      const file = join(dir, name);
+      await writeFile(file, text);
+      const res = await runAirlock(["lock", "-f", file]);
+      assert.equal(res.code, 0, `${name}: ${res.stderr}`);
+      const lock = await lockAt(join(dir, name.replace(/\.[a-z]+$/, ".lock")));
+      pinned.push(
+        lock.entries
+          .flatMap((e) =>
+            e.images.map((i) => `${i.reference} ${i.digest} ${i.platforms.map((p) => p.digest).join(",")}`),
+          )
+          .sort(),
+      );
+    }
+    assert.equal(pinned[0]?.length, 3);
+    for (const other of pinned.slice(1)) assert.deepEqual(other, pinned[0]);
+  });
+
+  it("a failing entry leaves an existing lock untouched", async () => {
+    const list = join(dir, "keep.yaml");
+    await writeFile(list, `images:\n  - ${host}/fixtures/single-oci:v1\n`);
+    assert.equal((await runAirlock(["lock", "-f", list])).code, 0);
+    const before = await readFile(join(dir, "keep.lock"));
+    await writeFile(
+      list,
+      `images:\n  - ${host}/fixtures/single-oci:v1\n  - ${host}/fixtures/single-oci:no-such-tag\n`,
+    );
+    const res = await runAirlock(["lock", "-f", list]);
+    assert.equal(res.code, 3, res.stderr);
+    assert.match(res.stderr, /keep\.yaml:3:\d+ .*no-such-tag: .*not found/);
+    assert.ok((await readFile(join(dir, "keep.lock"))).equals(before));
+  });
 });

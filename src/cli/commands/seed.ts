@@ -1,3 +1,4 @@
+import { parseSize } from "../../bundle/split.js";
 import { AirlockError } from "../../errors.js";
 import { formatBytes } from "../../plan/diff-format.js";
 import { inspectBundle, verifyBundles } from "../../verbs/inspect-bundle.js";
@@ -70,7 +71,9 @@ A journal on disk lets a re-run after a crash resume without asking again for fi
   --on-existing-tag POLICY        overwrite (default), skip, or error when a tag has another digest
   --sparse-index filter|upstream  when the registry refuses a sparse index: push an index of the
                                   carried platforms (filter, default: the digest changes) or fail
-  --concurrency N                 blob transfers in flight (default 4)
+  --concurrency N                 blob transfers in flight (default 8)
+  --chunk-size SIZE               send blobs larger than SIZE (e.g. 64M) in chunks of SIZE, for
+                                  proxies that cap request bodies (default: one PUT up to 1 GiB)
   --dry-run                       what would be pushed, in bytes; writes nothing
   --journal FILE                  the push journal (default under $XDG_STATE_HOME/airlock/push/)
   --json                          a JSON summary on stdout
@@ -82,6 +85,7 @@ A journal on disk lets a re-run after a crash resume without asking again for fi
     "on-existing-tag": { type: "string" },
     "sparse-index": { type: "string" },
     concurrency: { type: "string" },
+    "chunk-size": { type: "string" },
     "dry-run": { type: "boolean" },
     journal: { type: "string" },
     json: { type: "boolean" },
@@ -104,6 +108,7 @@ A journal on disk lets a re-run after a crash resume without asking again for fi
         onExistingTag: choice(values, "on-existing-tag", POLICIES),
         sparseIndex: choice(values, "sparse-index", ["filter", "upstream"] as const),
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
+        chunkSize: chunkSizeOf(stringValue(values, "chunk-size")),
         dryRun: flag(values, "dry-run"),
         journalFile: stringValue(values, "journal"),
         onEvent: (e) => {
@@ -145,6 +150,19 @@ function choice<T extends string>(values: OptionValues, name: string, allowed: r
     throw new AirlockError("ERR_USAGE", `--${name} must be one of ${allowed.join(", ")}, not "${v}"`);
   }
   return v as T;
+}
+
+/** --chunk-size: a size of at least 4 KiB, "16M", "64MiB" or bytes. */
+function chunkSizeOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseSize(text);
+  } catch {
+    throw new AirlockError(
+      "ERR_USAGE",
+      `--chunk-size "${text}" is not a size of 4K or more (e.g. 16M, 64MiB)`,
+    );
+  }
 }
 
 function nullStream(): NodeJS.WritableStream {
