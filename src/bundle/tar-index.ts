@@ -12,6 +12,7 @@ const MAX_METADATA_BYTES = 64 * 1024 * 1024;
 const METADATA = new Set(["oci-layout", "index.json", "airlock.lock"]);
 const DIRECTORIES = new Set(["blobs/", "blobs/sha256/"]);
 const BLOB_NAME = /^blobs\/sha256\/([a-f0-9]{64})$/;
+const BLOCK = 512;
 
 export interface BlobLocation {
   /** Byte offset of the blob's data in the tar. */
@@ -53,10 +54,19 @@ export async function indexTar(file: string, options: IndexOptions = {}): Promis
   const index: TarIndex = { file, metadata: new Map(), blobs: new Map(), corrupt: [] };
   const seen = new Set<string>();
   const pending: Promise<void>[] = [];
+  /** Where the last entry's data (padded to a block) ends. */
+  let end = 0;
   const ex = extract();
   ex.on("entry", (header, stream, next) => {
-    onEntry(index, seen, fileSize, header, stream as unknown as Readable, options, pending).then(
-      () => next(),
+    const body = stream as unknown as Readable;
+    // When an entry is refused, the extractor destroys its body with the same error,
+    // which the pipeline below reports; unheard, it would crash the process.
+    body.on("error", () => undefined);
+    onEntry(index, seen, fileSize, header, body, options, pending).then(
+      () => {
+        end = dataEnd(header);
+        next();
+      },
       (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
     );
   });
@@ -69,7 +79,18 @@ export async function indexTar(file: string, options: IndexOptions = {}): Promis
   } finally {
     await Promise.allSettled(pending.splice(0));
   }
+  // A tar cut between two entries reads as a shorter tar; only the end-of-archive blocks tell.
+  if (fileSize - end < 2 * BLOCK) {
+    throw corrupt(file, "the tar ends early (truncated): no end-of-archive marker after its last entry");
+  }
   return index;
+}
+
+/** The offset just past an entry's data, padded to whole blocks. */
+function dataEnd(header: Headers): number {
+  const offset = (header as Headers & { byteOffset?: number }).byteOffset ?? 0;
+  const size = header.type === "directory" ? 0 : (header.size ?? 0);
+  return offset + Math.ceil(size / BLOCK) * BLOCK;
 }
 
 async function onEntry(

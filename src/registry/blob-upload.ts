@@ -4,6 +4,7 @@ import { parseDigest } from "../oci/digest.js";
 import type { ExpectedContent } from "../stream/verify-stream.js";
 import type { RegistryTransport } from "./transport.js";
 import { ChunkReader, countBytes, readVerified, verifiedPieces, type OpenSource } from "./upload-source.js";
+import { pushScope } from "./scope.js";
 import { UploadSession, isSessionTrouble, type UploadTarget } from "./upload-session.js";
 
 export type { OpenSource } from "./upload-source.js";
@@ -52,7 +53,8 @@ const MAX_RESYNCS = 2;
  * Uploads a blob the registry does not have: POST, then one PUT with the
  * whole body (small blobs) or PATCHes of one buffered chunk each and an empty
  * PUT. Bytes are verified as they leave; a failed session is cancelled with
- * DELETE; a session the registry lost is started over with a fresh `open()`.
+ * DELETE; a session the registry lost is started over with a fresh `open()`,
+ * unless the registry turns out to hold the blob already (a lost answer).
  */
 export async function uploadBlob(transport: RegistryTransport, job: BlobUploadJob): Promise<void> {
   try {
@@ -79,10 +81,33 @@ async function uploadWithRestarts(transport: RegistryTransport, job: BlobUploadJ
       return;
     } catch (err) {
       await session.cancel();
-      if (restart >= MAX_RESTARTS || !isSessionTrouble(err) || job.signal?.aborted === true) throw err;
+      if (!isSessionTrouble(err) || job.signal?.aborted === true) throw err;
+      // The answer to a closing PUT was lost and its retry finds the session gone: the blob is there.
+      if (await isStored(target, size).catch(() => false)) {
+        job.onProgress?.(size);
+        return;
+      }
+      if (restart >= MAX_RESTARTS) throw err;
       job.onProgress?.(0);
     }
   }
+}
+
+/** True when the registry holds the blob with the expected size (HEAD). */
+async function isStored(target: UploadTarget, size: number): Promise<boolean> {
+  const res = await target.transport.send({
+    method: "HEAD",
+    path: `/v2/${target.repository}/blobs/${target.digest}`,
+    scopes: [pushScope(target.repository)],
+    expect: [200, 404],
+    what: target.what,
+    signal: target.signal,
+  });
+  await res.body.dump();
+  const length = Array.isArray(res.headers["content-length"])
+    ? res.headers["content-length"][0]
+    : res.headers["content-length"];
+  return res.status === 200 && Number(length) === size;
 }
 
 function checkJob(job: BlobUploadJob): { size: number; digest: string } {

@@ -20,6 +20,8 @@ interface JournalLine {
 export class PushJournal {
   readonly file: string;
   readonly #done = new Set<string>();
+  /** The file ends in a torn line (a run killed mid-write): the next record must start a new line. */
+  #torn = false;
 
   private constructor(file: string) {
     this.file = file;
@@ -29,6 +31,7 @@ export class PushJournal {
   static async open(file: string): Promise<PushJournal> {
     const journal = new PushJournal(file);
     const text = await readFile(file, "utf8").catch(() => "");
+    journal.#torn = text !== "" && !text.endsWith("\n");
     for (const line of text.split("\n")) {
       try {
         const entry = JSON.parse(line) as JournalLine;
@@ -58,7 +61,9 @@ export class PushJournal {
   async record(repo: string, digest: string): Promise<void> {
     if (this.has(repo, digest)) return;
     this.#done.add(key({ repo, digest }));
-    await appendFile(this.file, JSON.stringify({ repo, digest }) + "\n");
+    const line = (this.#torn ? "\n" : "") + JSON.stringify({ repo, digest }) + "\n";
+    this.#torn = false;
+    await appendFile(this.file, line);
   }
 }
 

@@ -41,6 +41,8 @@ export interface PushContext {
   sparseIndex: SparseIndexPolicy;
   signal?: AbortSignal;
   onBytes?: (n: number) => void;
+  /** Send blobs larger than this in PATCHes of this size (for proxies that cap request bodies). */
+  chunkSize?: number;
 }
 
 export interface ImageOutcome {
@@ -194,8 +196,8 @@ async function uploadBlob(ctx: PushContext, repository: string, blob: Descriptor
     signal: ctx.signal,
     // The bundle can be reread from any point at no cost, so one streamed PUT (no buffer, one
     // round trip) is best up to 1 GiB; a failed one is simply sent again from the tar.
-    monolithicMax: PUSH_MONOLITHIC_MAX,
-    chunkSize: PUSH_CHUNK_SIZE,
+    monolithicMax: ctx.chunkSize ?? PUSH_MONOLITHIC_MAX,
+    chunkSize: ctx.chunkSize ?? PUSH_CHUNK_SIZE,
     onProgress: (bytes) => {
       ctx.onBytes?.(bytes - sent);
       sent = bytes;
