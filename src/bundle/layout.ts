@@ -8,7 +8,7 @@ export const CONTAINERD_NAME_ANNOTATION = "io.containerd.image.name";
 /** Name of the lock carried at the bundle's root. */
 export const BUNDLE_LOCK_NAME = "airlock.lock";
 
-export const OCI_LAYOUT_BYTES = Buffer.from('{"imageLayoutVersion":"1.0.0"}');
+export { OCI_LAYOUT_BYTES } from "../oci/layout.js";
 
 /**
  * The layout's index.json: one descriptor per image reference, pointing at

@@ -2,6 +2,7 @@
 import { Readable } from "node:stream";
 import { AirlockError } from "../errors.js";
 import { parseDigest } from "../oci/digest.js";
+import { OCI_LAYOUT_BYTES as OCI_LAYOUT } from "../oci/layout.js";
 import type { Descriptor, Index } from "../oci/types.js";
 import type { ImageSource, ImageTarget, OpenBlob, TargetCapabilities } from "./image-store.js";
 import {
@@ -15,8 +16,6 @@ import {
 import { checkSmall, readAllCapped } from "./read-all.js";
 import { indexTarFile, openTarFile, type TarFileIndex } from "./tar-file-index.js";
 import { TarWriter } from "./tar-writer.js";
-
-const OCI_LAYOUT = Buffer.from('{"imageLayoutVersion":"1.0.0"}');
 
 /** Reads an oci-archive without unpacking it. */
 export class OciArchiveSource implements ImageSource {

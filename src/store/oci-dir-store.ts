@@ -2,6 +2,7 @@ import { readFile, rmdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { AirlockError, messageOf } from "../errors.js";
+import { OCI_LAYOUT_BYTES as OCI_LAYOUT } from "../oci/layout.js";
 import type { Descriptor, Index } from "../oci/types.js";
 import { writeFileAtomic } from "../stream/atomic-file.js";
 import { BlobDir } from "./blob-dir.js";
@@ -15,8 +16,6 @@ import {
   withLayoutEntry,
 } from "./layout-index.js";
 import { checkSmall, readAllCapped } from "./read-all.js";
-
-const OCI_LAYOUT = Buffer.from('{"imageLayoutVersion":"1.0.0"}');
 
 /**
  * An OCI image layout directory (`oci:DIR[:REF]`). Blobs and manifests are
