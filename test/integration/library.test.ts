@@ -59,4 +59,36 @@ describe("airlock as a library (token auth registry)", () => {
       await client.close();
     }
   });
+
+  it("authenticates with an identity token (OAuth2 refresh_token POST), as docker config.json identitytoken", async () => {
+    const challenge = (await fetch(`${registry.url}/v2/`)).headers.get("www-authenticate") ?? "";
+    const realm = /realm="([^"]+)"/.exec(challenge)?.[1] ?? "";
+    const service = /service="([^"]+)"/.exec(challenge)?.[1] ?? "";
+    const form = new URLSearchParams({
+      grant_type: "password",
+      username: credential.username,
+      password: credential.password,
+      service,
+      client_id: "airlock-test",
+    });
+    const grant = (await (await fetch(realm, { method: "POST", body: form })).json()) as {
+      refresh_token?: string;
+    };
+    assert.ok(grant.refresh_token);
+    const before = registry.tokenRequests?.length ?? 0;
+    const image = fixtures.byRef("fixtures/single-oci:v1");
+    const ref = `${registry.host}/${image.name}:${image.tag}`;
+    assert.equal(await getDigest(ref, { credential: { identityToken: grant.refresh_token } }), image.digest);
+    const used = registry.tokenRequests?.slice(before) ?? [];
+    assert.ok(
+      used.some((r) => r.method === "POST" && r.authorized),
+      JSON.stringify(used),
+    );
+    await assert.rejects(
+      getDigest(`${registry.host}/fixtures/tags:1.0.0`, { credential: { identityToken: "forged" } }),
+      {
+        code: "ERR_AUTH",
+      },
+    );
+  });
 });
