@@ -13,7 +13,10 @@ const run = promisify(execFile);
  * the version committed in git (HEAD), as a pull-request reviewer sees it.
  */
 export async function diffLockFiles(oldFile: string, newFile?: string): Promise<LockDiff> {
-  if (newFile === undefined) return diffLocks(await committedLock(oldFile), await mustRead(oldFile));
+  if (newFile === undefined) {
+    const current = await mustRead(oldFile);
+    return diffLocks(await committedLock(oldFile), current);
+  }
   return diffLocks(await mustRead(oldFile), await mustRead(newFile));
 }
 

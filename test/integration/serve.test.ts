@@ -11,6 +11,7 @@ import { serveCommand } from "../../src/cli/commands/serve.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import type { LockedImage, Lock } from "../../src/plan/lock-types.js";
 import { serveRegistry, type ServedRegistry } from "../../src/serve/server.js";
+import { makeBundle } from "../harness/bundles.js";
 import { runAirlock } from "../harness/cli.js";
 import { buildFixtureGraph } from "../harness/fixture-images.js";
 import { manifestGet, pushNode } from "../harness/fixture-push.js";
@@ -80,7 +81,6 @@ function servedRef(served: ServedRegistry, image: LockedImage): string {
 describe("airlock serve over a bundle made by the real CLI", () => {
   let registry: TestRegistry;
   let fixtures: FixtureSet;
-  let dir: string;
   let bundle: string;
   let images: LockedImage[];
   let served: ServedRegistry;
@@ -88,14 +88,11 @@ describe("airlock serve over a bundle made by the real CLI", () => {
 
   before(async () => {
     ({ registry, fixtures } = await startSeededRegistry("plain"));
-    dir = await mkdtemp(join(tmpdir(), "airlock-serve-"));
     const big = buildBigImage(20 * MiB);
     bigLayer = big.layers[0] ?? bigLayer;
     await pushNode(registry.url, "fixtures/big", big, ["v1"]);
     const host = registry.host;
-    const list = join(dir, "airlock.yaml");
-    await writeFile(
-      list,
+    const made = await makeBundle(
       `defaults:
   platforms: all
 images:
@@ -108,19 +105,8 @@ images:
     platforms: [linux/arm64]
 `,
     );
-    bundle = join(dir, "out.tar");
-    const res = await runAirlock([
-      "create-bundle",
-      "-f",
-      list,
-      "-o",
-      bundle,
-      "--cache",
-      join(dir, "cache"),
-      "-q",
-    ]);
-    assert.equal(res.code, 0, res.stderr);
-    const lock = load(await readFile(join(dir, "airlock.lock"), "utf8")) as Lock;
+    bundle = made.bundle;
+    const lock = load(await readFile(made.lock, "utf8")) as Lock;
     images = lock.entries.flatMap((e) => e.images);
     served = await serveRegistry([bundle], { listen: "127.0.0.1:0" });
   });
