@@ -132,13 +132,17 @@ async function pushWithSkopeo(
   return Promise.all(fixtures.map((fixture) => skopeoImage(registry, fixture)));
 }
 
-/** Pushes every fixture (concurrently: the registry is local and the images tiny). */
+/**
+ * Pushes every fixture one after another. Distribution 2.8's filesystem driver
+ * races when two requests write the same blob link at once (a HEAD then reads
+ * an empty link file and answers 500), and the fixtures share base layers.
+ */
 async function pushAll(registry: TestRegistry, workDir: string): Promise<FixtureSet> {
   const graph = await buildFixtureGraph();
-  const [skopeoImages] = await Promise.all([
-    pushWithSkopeo(registry, workDir, graph.skopeo),
-    ...graph.harness.map((fixture) => pushNode(registry.url, fixture.name, fixture.node, fixture.tags)),
-  ]);
+  for (const fixture of graph.harness) {
+    await pushNode(registry.url, fixture.name, fixture.node, fixture.tags);
+  }
+  const skopeoImages = await pushWithSkopeo(registry, workDir, graph.skopeo);
   const { digest, size } = graph.baseLayer;
   return fixtureSet([...graph.harness.flatMap(harnessImages), ...skopeoImages], { digest, size });
 }
