@@ -7,6 +7,7 @@ import type { BenchRow } from "./table.js";
 import { fmtMiB, fmtSeconds, measure, measureAll } from "./timing.js";
 import { pushTinyImages } from "./workloads.js";
 
+// The built bin, run directly as a user runs `airlock` (its shebang sets the V8 flags).
 const CLI = join(import.meta.dirname, "..", "dist", "cli", "main.js");
 
 export interface BundleBenchState {
@@ -30,10 +31,9 @@ export async function bundleBench(): Promise<{ rows: BenchRow[]; state: BundleBe
     list,
     `defaults:\n  platforms: all\nimages:\n${medium.references.map((r) => `  - ${r}\n`).join("")}`,
   );
-  await measure("node", [CLI, "lock", "-f", list, "--cache", join(dir, "cache")]);
+  await measure(CLI, ["lock", "-f", list, "--cache", join(dir, "cache")]);
   const mediumBundle = join(dir, "medium.tar");
-  const ours = await measure("node", [
-    CLI,
+  const ours = await measure(CLI, [
     "create-bundle",
     "-f",
     list,
@@ -57,10 +57,9 @@ export async function bundleBench(): Promise<{ rows: BenchRow[]; state: BundleBe
   const tinyRefs = await pushTinyImages(source.url, source.host, 200);
   const tinyList = join(dir, "tiny.yaml");
   await writeFile(tinyList, `images:\n${tinyRefs.map((r) => `  - ${r}\n`).join("")}`);
-  await measure("node", [CLI, "lock", "-f", tinyList, "--cache", join(dir, "cache-tiny")]);
+  await measure(CLI, ["lock", "-f", tinyList, "--cache", join(dir, "cache-tiny")]);
   const tinyBundle = join(dir, "tiny.tar");
-  const tiny = await measure("node", [
-    CLI,
+  const tiny = await measure(CLI, [
     "create-bundle",
     "-f",
     tinyList,

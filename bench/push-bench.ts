@@ -4,6 +4,7 @@ import type { BundleBenchState } from "./bundle-bench.js";
 import type { BenchRow } from "./table.js";
 import { fmtMiB, fmtSeconds, measure, measureAll } from "./timing.js";
 
+// The built bin, run directly as a user runs `airlock` (its shebang sets the V8 flags).
 const CLI = join(import.meta.dirname, "..", "dist", "cli", "main.js");
 
 /** push-bundle of the medium bundle into an empty registry against skopeo copy --all oci:… of each image; tiny images; verify speed. */
@@ -13,8 +14,7 @@ export async function pushBench(state: BundleBenchState): Promise<BenchRow[]> {
   const tinyTarget = await startRegistry("plain");
   try {
     const journal = join(state.dir, "journal.jsonl");
-    const push = await measure("node", [
-      CLI,
+    const push = await measure(CLI, [
       "push-bundle",
       state.mediumBundle,
       "--to",
@@ -34,8 +34,7 @@ export async function pushBench(state: BundleBenchState): Promise<BenchRow[]> {
       ],
     ]);
     const skopeo = await measureAll(copies);
-    const tiny = await measure("node", [
-      CLI,
+    const tiny = await measure(CLI, [
       "push-bundle",
       state.tinyBundle,
       "--to",
@@ -44,7 +43,7 @@ export async function pushBench(state: BundleBenchState): Promise<BenchRow[]> {
       "--journal",
       join(state.dir, "j2.jsonl"),
     ]);
-    const verify = await measure("node", [CLI, "verify-bundle", state.mediumBundle]);
+    const verify = await measure(CLI, ["verify-bundle", state.mediumBundle]);
     const { size } = await import("node:fs/promises").then((fs) => fs.stat(state.mediumBundle));
     const mbps = size / 1e6 / verify.seconds;
     const perTiny = (tiny.seconds * 1000) / state.tinyCount;

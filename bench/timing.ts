@@ -10,8 +10,13 @@ export interface Measured {
   stdout: string;
 }
 
-/** Runs a command under GNU time: wall seconds and peak RSS. Throws with stderr on failure. */
+/**
+ * Runs a command under GNU time: wall seconds and peak RSS. Throws with stderr on failure.
+ * Dirty pages of earlier steps (gigabytes of bundles and layouts) are flushed first, untimed,
+ * so that their writeback does not land in this measurement.
+ */
 export async function measure(command: string, args: string[], cwd?: string): Promise<Measured> {
+  await run("sync", []);
   try {
     const res = await run("/usr/bin/time", ["-f", "__TIME__ %e %M", command, ...args], {
       cwd,

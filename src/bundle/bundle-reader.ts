@@ -5,6 +5,7 @@ import { parseManifest } from "../oci/manifest.js";
 import type { Descriptor, Index } from "../oci/types.js";
 import { decodeLock } from "../plan/lock-file.js";
 import type { Lock } from "../plan/lock-types.js";
+import { VerifiedFileRange } from "../stream/verified-file-range.js";
 import { VerifyStream } from "../stream/verify-stream.js";
 import type { BlobReader } from "../store/types.js";
 import { BUNDLE_LOCK_NAME, REF_NAME_ANNOTATION } from "./layout.js";
@@ -54,31 +55,48 @@ export class BundleReader implements BlobReader {
     return this.#open(descriptor, false);
   }
 
-  #open(descriptor: Pick<Descriptor, "digest" | "size">, verified: boolean): Promise<Readable> {
+  /**
+   * The blob's bytes from the tar, verified as they are read into a small
+   * ring of reused buffers (see VerifiedFileRange for the consumer's side of
+   * that bargain): the push path, which sends each chunk to a socket.
+   */
+  openRange(
+    descriptor: Pick<Descriptor, "digest" | "size">,
+    onBytes?: (total: number) => void,
+  ): VerifiedFileRange {
+    const at = this.#locate(descriptor);
+    const what = `bundle ${this.file}: blob ${descriptor.digest}`;
+    return new VerifiedFileRange(this.file, at.offset, { ...descriptor, what }, onBytes ? { onBytes } : {});
+  }
+
+  #locate(descriptor: Pick<Descriptor, "digest" | "size">): { offset: number; size: number } {
     const at = this.index.blobs.get(descriptor.digest);
     if (at === undefined) {
-      return Promise.reject(
-        new AirlockError("ERR_BUNDLE_CORRUPT", `bundle ${this.file} lacks blob ${descriptor.digest}`),
-      );
+      throw new AirlockError("ERR_BUNDLE_CORRUPT", `bundle ${this.file} lacks blob ${descriptor.digest}`);
     }
     if (at.size !== descriptor.size) {
       const what = `bundle ${this.file}: blob ${descriptor.digest} is ${at.size} bytes, its descriptor says ${descriptor.size}`;
-      return Promise.reject(new AirlockError("ERR_BUNDLE_CORRUPT", what));
+      throw new AirlockError("ERR_BUNDLE_CORRUPT", what);
     }
+    return at;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- async: a bad descriptor rejects, never throws
+  async #open(descriptor: Pick<Descriptor, "digest" | "size">, verified: boolean): Promise<Readable> {
+    const at = this.#locate(descriptor);
     const range = { start: at.offset, end: at.offset + at.size - 1, highWaterMark: READ_CHUNK };
-    if (!verified)
-      return Promise.resolve(at.size === 0 ? Readable.from([]) : createReadStream(this.file, range));
+    if (!verified) return at.size === 0 ? Readable.from([]) : createReadStream(this.file, range);
     const verify = new VerifyStream({
       ...descriptor,
       what: `bundle ${this.file}: blob ${descriptor.digest}`,
     });
     if (at.size === 0) {
       verify.end();
-      return Promise.resolve(verify);
+      return verify;
     }
     const source = createReadStream(this.file, range);
     source.once("error", (err) => verify.destroy(err));
-    return Promise.resolve(source.pipe(verify));
+    return source.pipe(verify);
   }
 
   /** A small blob (a manifest) in memory, verified. */

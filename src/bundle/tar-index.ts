@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -6,6 +5,7 @@ import { extract, type Header as Headers } from "tar-stream";
 import { AirlockError, messageOf } from "../errors.js";
 import { VerifyStream } from "../stream/verify-stream.js";
 import type { HashPool } from "./hash-pool.js";
+import { SkippingFileSource } from "./skipping-source.js";
 
 /** Small files of the layout read into memory (index.json, the lock) are capped at this size. */
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;
@@ -56,13 +56,14 @@ export async function indexTar(file: string, options: IndexOptions = {}): Promis
   const pending: Promise<void>[] = [];
   /** Where the last entry's data (padded to a block) ends. */
   let end = 0;
+  const source = new SkippingFileSource(file, fileSize);
   const ex = extract();
   ex.on("entry", (header, stream, next) => {
     const body = stream as unknown as Readable;
     // When an entry is refused, the extractor destroys its body with the same error,
     // which the pipeline below reports; unheard, it would crash the process.
     body.on("error", () => undefined);
-    onEntry(index, seen, fileSize, header, body, options, pending).then(
+    onEntry({ index, seen, fileSize, source, pending }, header, body, options).then(
       () => {
         end = dataEnd(header);
         next();
@@ -70,7 +71,6 @@ export async function indexTar(file: string, options: IndexOptions = {}): Promis
       (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
     );
   });
-  const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
   if (options.onBytes) source.on("data", (chunk) => options.onBytes?.((chunk as Buffer).length));
   try {
     await pipeline(source, ex as unknown as NodeJS.WritableStream, { signal: options.signal });
@@ -93,14 +93,20 @@ function dataEnd(header: Headers): number {
   return offset + Math.ceil(size / BLOCK) * BLOCK;
 }
 
+/** What one indexing pass shares across entries. */
+interface IndexState {
+  index: TarIndex;
+  seen: Set<string>;
+  fileSize: number;
+  source: SkippingFileSource;
+  pending: Promise<void>[];
+}
+
 async function onEntry(
-  index: TarIndex,
-  seen: Set<string>,
-  fileSize: number,
+  { index, seen, fileSize, source, pending }: IndexState,
   header: Headers,
   stream: Readable,
   options: IndexOptions,
-  pending: Promise<void>[],
 ): Promise<void> {
   const name = checkName(index.file, header, seen);
   const size = header.size ?? 0;
@@ -112,6 +118,8 @@ async function onEntry(
   if (blob !== null) {
     const digest = `sha256:${blob[1] ?? ""}`;
     index.blobs.set(digest, { offset, size });
+    // Only hashing on this thread needs the body; otherwise it is not even read from disk.
+    if (options.verify !== true || options.hashPool !== undefined) source.skip(offset, offset + size);
     if (options.verify === true && options.hashPool !== undefined) {
       pending.push(checkInPool(index, options.hashPool, digest, offset, size));
       await drain(stream);

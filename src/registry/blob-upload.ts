@@ -18,6 +18,12 @@ export interface BlobUploadOptions {
   monolithicMax?: number;
   /** Bytes sent so far; goes back to 0 when an upload has to start over. */
   onProgress?: (bytes: number) => void;
+  /**
+   * A fresh stream of the blob that checks its own size and sha256 and
+   * withholds its last byte unless they match (a VerifiedFileRange); when
+   * given, a streamed PUT sends it instead of verifying `open()` again.
+   */
+  openVerified?: (onBytes: (total: number) => void) => Readable;
 }
 
 /** What uploadBlob needs besides the options. */
@@ -134,8 +140,11 @@ async function sendStreamed(
   const monolithic = size <= (job.monolithicMax ?? DEFAULT_MONOLITHIC_MAX) || chunk >= size;
   if (monolithic || chunk > MAX_CHUNK) {
     // A factory body: the transport may retry it, each try opening and verifying the source afresh.
-    const body = (): Readable =>
-      Readable.from(countBytes(verifiedPieces(job.open, expected), job.onProgress));
+    const { openVerified, onProgress } = job;
+    const body =
+      openVerified !== undefined
+        ? (): Readable => openVerified((total) => onProgress?.(total))
+        : (): Readable => Readable.from(countBytes(verifiedPieces(job.open, expected), onProgress));
     await session.commit(body, size);
     return;
   }

@@ -35,6 +35,8 @@ export interface PushContext {
   /** Where each blob is known present (this run, or earlier runs by the journal), for cross-repository mounts. */
   filled: Map<string, string>;
   inflight: Map<string, Promise<void>>;
+  /** The first transfer of each digest this run: later repositories wait for it, then mount. */
+  firstCopy: Map<string, Promise<void>>;
   stats: PushStats;
   dryRun: boolean;
   onExistingTag: ExistingTagPolicy;
@@ -158,12 +160,21 @@ async function ensureManifest(
   ctx.stats.manifests++;
 }
 
-/** Makes a blob present in `repository`: HEAD, mount from a repository known to hold it, or upload. */
+/**
+ * Makes a blob present in `repository`: HEAD, mount from a repository known
+ * to hold it, or upload. The largest blobs go first (the run's tail is then
+ * small ones, not one long upload), and a blob already on its way into
+ * another repository is waited for and mounted, so it crosses the wire once.
+ */
 function ensureBlob(ctx: PushContext, repository: string, blob: Descriptor): Promise<void> {
   const key = `${repository}@${blob.digest}`;
   let pending = ctx.inflight.get(key);
   if (pending === undefined) {
-    pending = ctx.limiter.run(() => transferBlob(ctx, repository, blob));
+    const transfer = (): Promise<void> =>
+      ctx.limiter.run(() => transferBlob(ctx, repository, blob), blob.size);
+    const first = ctx.firstCopy.get(blob.digest);
+    pending = first === undefined ? transfer() : first.catch(() => undefined).then(transfer);
+    if (first === undefined) ctx.firstCopy.set(blob.digest, pending);
     ctx.inflight.set(key, pending);
   }
   return pending;
@@ -198,6 +209,7 @@ async function uploadBlob(ctx: PushContext, repository: string, blob: Descriptor
     // round trip) is best up to 1 GiB; a failed one is simply sent again from the tar.
     monolithicMax: ctx.chunkSize ?? PUSH_MONOLITHIC_MAX,
     chunkSize: ctx.chunkSize ?? PUSH_CHUNK_SIZE,
+    openVerified: (onBytes) => ctx.reader.openRange(blob, onBytes),
     onProgress: (bytes) => {
       ctx.onBytes?.(bytes - sent);
       sent = bytes;

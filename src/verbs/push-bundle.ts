@@ -91,6 +91,7 @@ export async function pushBundle(files: string[], options: PushBundleOptions): P
         limiter: new Limiter(options.concurrency ?? 8),
         filled,
         inflight: new Map(),
+        firstCopy: new Map(),
         stats,
         dryRun: options.dryRun === true,
         onExistingTag: options.onExistingTag ?? "overwrite",
@@ -117,7 +118,9 @@ async function pushOne(
   const refs = reader.refs();
   const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
   options.onEvent?.({ type: "bundle", file: reader.file, images: refs.length, bytes });
-  const outcomes = await mapSettled(refs, options.concurrency ?? 8, async (ref) => {
+  // Images mostly wait on their blobs, which the shared limiter bounds and orders largest first;
+  // more images in flight than blob slots lets it see (and start) the large ones early.
+  const outcomes = await mapSettled(refs, 4 * (options.concurrency ?? 8), async (ref) => {
     const repository =
       mapRepository(ref.reference, naming.rules) ??
       targetRepository(ref.reference, { prefix: naming.prefix, keepHost: naming.keepHost });

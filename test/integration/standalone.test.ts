@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { copyFile, mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { VERSION } from "../../src/version.js";
@@ -45,6 +45,19 @@ describe("the one-file build (npm run build:standalone)", () => {
     const res = await runStandalone(dir, ["--version"]);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, `airlock ${VERSION}\n`);
+  });
+
+  it("runs as an executable through its shebang, which starts node with its V8 flags", async () => {
+    const file = join(dir, "airlock.mjs");
+    const firstLine = (await readFile(file, "utf8")).split("\n", 1)[0];
+    assert.equal(firstLine, "#!/usr/bin/env -S node --max-semi-space-size=2");
+    const env = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: dir };
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(file, ["--version"], { cwd: dir, env }, (error, out, err) =>
+        error === null ? resolve(out) : reject(new Error(`${error.message}: ${err}`)),
+      );
+    });
+    assert.equal(stdout, `airlock ${VERSION}\n`);
   });
 
   it("validates an image list with the embedded JSON Schema", async () => {
