@@ -5,7 +5,7 @@ import { extract, type Header as Headers } from "tar-stream";
 import { AirlockError, messageOf } from "../errors.js";
 import { VerifyStream } from "../stream/verify-stream.js";
 import type { HashPool } from "./hash-pool.js";
-import { SkippingFileSource } from "./skipping-source.js";
+import { SkippingFileSource } from "../stream/skipping-source.js";
 
 /** Small files of the layout read into memory (index.json, the lock) are capped at this size. */
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;

@@ -11,6 +11,7 @@ import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { extract, type Header as Headers } from "tar-stream";
 import { AirlockError, messageOf } from "../errors.js";
+import { SkippingFileSource } from "../stream/skipping-source.js";
 import { VerifyStream } from "../stream/verify-stream.js";
 
 const MAX_METADATA = 16 * 1024 * 1024;
@@ -58,21 +59,16 @@ export async function indexTarFile(
   ).size;
   const index: TarFileIndex = { file, files: new Map(), metadata: new Map() };
   const links = new Map<string, string>();
+  const source = new SkippingFileSource(file, size);
   const ex = extract();
   ex.on("entry", (header, stream, next) => {
-    onEntry(index, links, header, stream as unknown as Readable, options, size).then(
+    onEntry({ index, links, source, fileSize: size }, header, stream as unknown as Readable, options).then(
       () => next(),
       (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
     );
   });
   try {
-    await pipeline(
-      createReadStream(file, { highWaterMark: 1 << 20 }),
-      ex as unknown as NodeJS.WritableStream,
-      {
-        signal: options.signal,
-      },
-    );
+    await pipeline(source, ex as unknown as NodeJS.WritableStream, { signal: options.signal });
   } catch (err) {
     if (err instanceof AirlockError) throw err;
     throw new AirlockError("ERR_FILE", `${kind} ${file} is not a readable tar: ${messageOf(err)}`, {
@@ -86,13 +82,20 @@ export async function indexTarFile(
   return index;
 }
 
+/** What one indexing pass shares across entries. */
+interface IndexState {
+  index: TarFileIndex;
+  links: Map<string, string>;
+  /** Bodies nobody reads on this pass are skipped, not read from disk. */
+  source: SkippingFileSource;
+  fileSize: number;
+}
+
 async function onEntry(
-  index: TarFileIndex,
-  links: Map<string, string>,
+  { index, links, source, fileSize }: IndexState,
   header: Headers,
   stream: Readable,
   options: TarIndexOptions,
-  fileSize: number,
 ): Promise<void> {
   const name = entryName(header.name);
   if (header.type === "symlink" || header.type === "link") {
@@ -126,6 +129,7 @@ async function onEntry(
     entry.digest = `sha256:${hash.digest("hex")}`;
     entry.head = head;
   } else {
+    source.skip(offset, offset + size);
     await drain(stream);
   }
 }
