@@ -109,6 +109,7 @@ export {
   type BundleEvent,
 } from "./verbs/create-bundle.js";
 export { BundleReader } from "./bundle/bundle-reader.js";
+export { bundleLock } from "./bundle/bundle-lock.js";
 export { verifyBundle, type VerifyReport } from "./bundle/verify.js";
 export { inspectBundle, verifyBundles, type BundleSummary } from "./verbs/inspect-bundle.js";
 export {

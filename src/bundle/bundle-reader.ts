@@ -3,12 +3,10 @@ import { Readable } from "node:stream";
 import { AirlockError } from "../errors.js";
 import { parseManifest } from "../oci/manifest.js";
 import type { Descriptor, Index } from "../oci/types.js";
-import { decodeLock } from "../plan/lock-file.js";
-import type { Lock } from "../plan/lock-types.js";
 import { VerifiedFileRange } from "../stream/verified-file-range.js";
 import { VerifyStream } from "../stream/verify-stream.js";
 import type { BlobReader } from "../store/types.js";
-import { BUNDLE_LOCK_NAME, REF_NAME_ANNOTATION } from "./layout.js";
+import { REF_NAME_ANNOTATION } from "./layout.js";
 import { indexTar, type IndexOptions, type TarIndex } from "./tar-index.js";
 
 const MAX_MANIFEST = 8 * 1024 * 1024;
@@ -133,13 +131,5 @@ export class BundleReader implements BlobReader {
       const reference = descriptor.annotations?.[REF_NAME_ANNOTATION];
       return reference === undefined ? [] : [{ reference, descriptor }];
     });
-  }
-
-  /** The lock the bundle carries, if any. */
-  lock(): Lock | undefined {
-    const bytes = this.index.metadata.get(BUNDLE_LOCK_NAME);
-    return bytes === undefined
-      ? undefined
-      : decodeLock(bytes.toString("utf8"), `${this.file}:${BUNDLE_LOCK_NAME}`);
   }
 }

@@ -7,17 +7,6 @@ import { planBundleContent } from "./content.js";
 const BLOCK = 512;
 const entryBytes = (size: number): number => BLOCK + Math.ceil(size / BLOCK) * BLOCK;
 
-/** "4G", "500M", "1.5GiB", "1048576" → bytes (K, M, G, T are powers of 1024). */
-export function parseSize(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
-  const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[match?.[2]?.toLowerCase() ?? ""];
-  const value = match === null || unit === undefined ? NaN : Math.floor(Number(match[1]) * unit);
-  if (!Number.isSafeInteger(value) || value < 4096) {
-    throw new AirlockError("ERR_USAGE", `--split "${text}" is not a size (e.g. 4G, 700M, 512K)`);
-  }
-  return value;
-}
-
 /** A lock holding just one image. */
 function lockOf(image: LockedImage): Lock {
   return {

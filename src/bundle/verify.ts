@@ -3,6 +3,7 @@ import { isIndexType, isImageManifestType } from "../oci/media-types.js";
 import { parseManifest } from "../oci/manifest.js";
 import type { Descriptor } from "../oci/types.js";
 import type { Lock, LockedImage } from "../plan/lock-types.js";
+import { bundleLock } from "./bundle-lock.js";
 import { BundleReader } from "./bundle-reader.js";
 import { HashPool } from "./hash-pool.js";
 import type { IndexOptions } from "./tar-index.js";
@@ -35,7 +36,7 @@ export async function verifyBundle(file: string, options: IndexOptions = {}): Pr
   if (layout === undefined || !/"imageLayoutVersion"\s*:\s*"1\.0\.0"/.test(layout)) {
     problems.push("oci-layout is missing or not version 1.0.0");
   }
-  const lock = reader.lock();
+  const lock = bundleLock(reader);
   const refs = reader.refs();
   const required = lock === undefined ? undefined : requiredChildren(lock);
   for (const ref of refs) {

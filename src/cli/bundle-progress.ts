@@ -1,4 +1,4 @@
-import cliProgress from "cli-progress";
+import type { SingleBar } from "cli-progress";
 import { formatBytes } from "../plan/diff-format.js";
 import type { BundleEvent } from "../verbs/create-bundle.js";
 
@@ -8,21 +8,14 @@ const PLAIN_INTERVAL_MS = 5_000;
  * Renders create-bundle's events: a bar (bytes, active downloads) on a
  * terminal, a line every few seconds otherwise, nothing with --quiet.
  */
-export function bundleProgress(
+export async function bundleProgress(
   stderr: NodeJS.WritableStream,
   quiet: boolean,
-): { onEvent: (e: BundleEvent) => void; stop: () => void } {
+): Promise<{ onEvent: (e: BundleEvent) => void; stop: () => void }> {
   const say = (line: string): void => void stderr.write(line + "\n");
   if (quiet) return { onEvent: () => undefined, stop: () => undefined };
   const tty = (stderr as NodeJS.WriteStream).isTTY === true;
-  const bar = tty
-    ? new cliProgress.SingleBar({
-        stream: stderr,
-        format: "{phase} [{bar}] {done}/{total} {active}",
-        hideCursor: true,
-        clearOnComplete: true,
-      })
-    : undefined;
+  const bar = tty ? await terminalBar(stderr) : undefined;
   let phase = "";
   let last = 0;
   const show = (name: string, done: number, total: number, active: string): void => {
@@ -54,4 +47,15 @@ export function bundleProgress(
       bar?.stop();
     },
   };
+}
+
+/** The bar for a terminal; cli-progress is loaded only then. */
+async function terminalBar(stderr: NodeJS.WritableStream): Promise<SingleBar> {
+  const { default: cliProgress } = await import("cli-progress");
+  return new cliProgress.SingleBar({
+    stream: stderr,
+    format: "{phase} [{bar}] {done}/{total} {active}",
+    hideCursor: true,
+    clearOnComplete: true,
+  });
 }

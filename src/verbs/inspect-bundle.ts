@@ -1,3 +1,4 @@
+import { bundleLock } from "../bundle/bundle-lock.js";
 import { BundleReader } from "../bundle/bundle-reader.js";
 import { verifyBundle, type VerifyReport } from "../bundle/verify.js";
 import { AirlockError } from "../errors.js";
@@ -22,7 +23,7 @@ export interface BundleSummary {
 /** What a bundle holds: images, tags, platforms and sizes, from index.json and the bundled lock. */
 export async function inspectBundle(file: string): Promise<BundleSummary> {
   const reader = await BundleReader.open(file);
-  const lock = reader.lock();
+  const lock = bundleLock(reader);
   const locked = new Map((lock?.entries.flatMap((e) => e.images) ?? []).map((i) => [i.reference, i]));
   const images = reader.refs().map((ref): BundleSummaryImage => {
     const image = locked.get(ref.reference);

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { AirlockError } from "../errors.js";
+import { DEFAULT_LIST_FILE } from "../imagelist/defaults.js";
 import { loadImageList } from "../imagelist/load.js";
 import type { ImageList } from "../imagelist/types.js";
 import { checkLock, type LockCheck } from "../plan/check.js";
@@ -12,7 +13,7 @@ import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
 import { ClientPool } from "./client-pool.js";
 import { RegistryResolver } from "./registry-resolver.js";
 
-export const DEFAULT_LIST_FILE = "airlock.yaml";
+export { DEFAULT_LIST_FILE };
 
 export interface LockOptions extends RemoteOptions {
   /** The image list; default airlock.yaml. */

@@ -1,10 +1,8 @@
 import { formatBytes } from "../../plan/diff-format.js";
-import { parseSize } from "../../bundle/split.js";
-import { createBundle } from "../../verbs/create-bundle.js";
 import { flag, stringValue, type Command } from "../command.js";
 import { bundleProgress } from "../bundle-progress.js";
 import { writeOut } from "../output.js";
-import { parseConcurrency } from "./lock.js";
+import { parseConcurrency, parseSize } from "../parse.js";
 
 export const createBundleCommand: Command = {
   name: "create-bundle",
@@ -44,7 +42,8 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
   async run({ values, remote, io, say }) {
     const platforms = values.platform;
     const split = stringValue(values, "split");
-    const progress = bundleProgress(io.stderr, flag(values, "quiet"));
+    const { createBundle } = await import("../../verbs/create-bundle.js");
+    const progress = await bundleProgress(io.stderr, flag(values, "quiet"));
     try {
       const result = await createBundle({
         ...remote,

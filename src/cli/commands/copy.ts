@@ -1,9 +1,8 @@
-import type { CopyResult } from "../../verbs/copy.js";
-import { copyImage, type CopyOptions } from "../../verbs/copy.js";
-import { pullImage, pushImage, type PullFormat } from "../../verbs/pull-push.js";
+import type { CopyOptions, CopyResult } from "../../verbs/copy.js";
+import type { PullFormat } from "../../verbs/pull-push.js";
 import { flag, stringValue, type Command, type OptionSpec, type OptionValues } from "../command.js";
 import { writeLines } from "../output.js";
-import { parseConcurrency } from "./lock.js";
+import { parseConcurrency } from "../parse.js";
 
 const SELECT_OPTIONS: OptionSpec = {
   all: { type: "boolean", short: "a" },
@@ -72,6 +71,7 @@ ${SELECT_HELP}`,
   args: [2, 2],
   async run({ positionals, values, remote, io, say }) {
     const [src = "", dst = ""] = positionals;
+    const { copyImage } = await import("../../verbs/copy.js");
     const result = await copyImage(src, dst, selectOptions(values, remote));
     await report(result, `copied ${src} to ${dst}`, values, io, say);
   },
@@ -92,6 +92,7 @@ ${SELECT_HELP}`,
   async run({ positionals, values, remote, io, say }) {
     const [ref = "", file = ""] = positionals;
     const format = (stringValue(values, "format") ?? "docker") as PullFormat;
+    const { pullImage } = await import("../../verbs/pull-push.js");
     const result = await pullImage(ref, file, { ...selectOptions(values, remote), format });
     await report(result, `pulled ${ref} into ${file}`, values, io, say);
   },
@@ -112,6 +113,7 @@ ${SELECT_HELP}`,
   async run({ positionals, values, remote, io, say }) {
     const [file = "", ref = ""] = positionals;
     const options = selectOptions(values, remote);
+    const { pushImage } = await import("../../verbs/pull-push.js");
     const result = await pushImage(file, ref, { ...options, all: options.all === true ? true : undefined });
     await report(result, `pushed ${file} to ${ref}`, values, io, say);
   },

@@ -1,4 +1,3 @@
-import { exportImage, exportImageToFile } from "../../verbs/export.js";
 import { PLATFORM_OPTION, stringValue, type Command } from "../command.js";
 
 export const exportCommand: Command = {
@@ -15,6 +14,7 @@ which appears only when complete. REF may be any location (oci:DIR:REF, docker-a
   async run({ positionals, values, remote, io }) {
     const [ref = "", file = "-"] = positionals;
     const options = { ...remote, platform: stringValue(values, "platform") };
+    const { exportImage, exportImageToFile } = await import("../../verbs/export.js");
     if (file === "-") await exportImage(ref, io.stdout, { ...options, end: false });
     else await exportImageToFile(ref, file, options);
   },

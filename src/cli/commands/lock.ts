@@ -1,10 +1,10 @@
 import { AirlockError } from "../../errors.js";
+import { DEFAULT_LIST_FILE } from "../../imagelist/defaults.js";
 import { formatBytes, formatDiffMarkdown, formatDiffText } from "../../plan/diff-format.js";
-import { diffLockFiles } from "../../verbs/diff.js";
-import { checkImageListLock, DEFAULT_LIST_FILE, lockImageList } from "../../verbs/lock.js";
 import { flag, stringValue, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
 import { writeOut } from "../output.js";
+import { parseConcurrency } from "../parse.js";
 import { createProgress } from "../progress.js";
 
 const FILE_OPTION = { file: { type: "string", short: "f" } } as const;
@@ -43,7 +43,8 @@ the last lock keep their pins; nothing is written if any entry fails.
       );
     }
     if (flag(values, "check")) return await runCheck(file, output, say);
-    const progress = createProgress(io.stderr, "resolving");
+    const { lockImageList } = await import("../../verbs/lock.js");
+    const progress = await createProgress(io.stderr, "resolving");
     try {
       const result = await lockImageList({
         ...remote,
@@ -69,6 +70,7 @@ async function runCheck(
   output: string | undefined,
   say: (l: string) => void,
 ): Promise<number> {
+  const { checkImageListLock } = await import("../../verbs/lock.js");
   const check = await checkImageListLock({ file, output });
   if (check.upToDate) {
     say(`${check.lockFile} matches the image list`);
@@ -79,15 +81,6 @@ async function runCheck(
   for (const s of check.stale) say(`${check.lockFile}: ${s.source}: no longer in the image list`);
   say(`${check.lockFile} is out of date: run airlock lock`);
   return ExitCode.Failure;
-}
-
-export function parseConcurrency(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new AirlockError("ERR_USAGE", `--concurrency must be a whole number from 1 to 256, not "${text}"`);
-  }
-  return n;
 }
 
 export const diffCommand: Command = {
@@ -105,6 +98,7 @@ with its version committed in git (HEAD).
     if (!["text", "markdown", "json"].includes(format)) {
       throw new AirlockError("ERR_USAGE", `--format must be text, markdown or json, not "${format}"`);
     }
+    const { diffLockFiles } = await import("../../verbs/diff.js");
     const diff = await diffLockFiles(positionals[0] ?? "", positionals[1]);
     const text =
       format === "json"

@@ -1,6 +1,5 @@
 import { text } from "node:stream/consumers";
 import { AirlockError } from "../../errors.js";
-import { login, logout } from "../../verbs/login.js";
 import { flag, stringValue, type Command } from "../command.js";
 
 export const loginCommand: Command = {
@@ -23,6 +22,7 @@ else ~/.docker/config.json. Nothing is stored if the registry refuses them.
     const username = stringValue(values, "username");
     if (username === undefined) throw new AirlockError("ERR_USAGE", "login needs --username (-u)");
     const password = await readPassword(values, io.stdin, say);
+    const { login } = await import("../../verbs/login.js");
     const result = await login(positionals[0] ?? "", { username, password }, remote);
     say(`Login Succeeded: credentials for ${result.registry} stored in ${result.authFile}`);
   },
@@ -54,6 +54,7 @@ export const logoutCommand: Command = {
   options: {},
   args: [1, 1],
   async run({ positionals, remote, say }) {
+    const { logout } = await import("../../verbs/login.js");
     const result = await logout(positionals[0] ?? "", remote);
     say(
       result.removed

@@ -1,6 +1,5 @@
 import { AirlockError } from "../../errors.js";
-import { appendLayers, flattenImage, mutateImage, type ConfigChanges } from "../../verbs/mutate.js";
-import { rebaseImage } from "../../verbs/rebase.js";
+import type { ConfigChanges } from "../../verbs/mutate.js";
 import { stringValue, type Command, type OptionSpec, type OptionValues } from "../command.js";
 import { writeLines } from "../output.js";
 
@@ -84,6 +83,7 @@ ${EDIT_HELP}`,
       workdir: stringValue(values, "workdir"),
     };
     parsePairs(changes.env, "env");
+    const { mutateImage } = await import("../../verbs/mutate.js");
     const digest = await mutateImage(positionals[0] ?? "", changes, { ...remote, ...editOptions(values) });
     await writeLines(io.stdout, [digest]);
   },
@@ -101,6 +101,7 @@ ${EDIT_HELP}`,
   args: [2, 64],
   async run({ positionals, values, remote, io }) {
     const [ref = "", ...paths] = positionals;
+    const { appendLayers } = await import("../../verbs/mutate.js");
     await writeLines(io.stdout, [await appendLayers(ref, paths, { ...remote, ...editOptions(values) })]);
   },
 };
@@ -115,6 +116,7 @@ ${EDIT_HELP}`,
   options: EDIT_OPTIONS,
   args: [1, 1],
   async run({ positionals, values, remote, io }) {
+    const { flattenImage } = await import("../../verbs/mutate.js");
     await writeLines(io.stdout, [
       await flattenImage(positionals[0] ?? "", { ...remote, ...editOptions(values) }),
     ]);
@@ -139,6 +141,7 @@ ${EDIT_HELP}`,
       throw new AirlockError("ERR_USAGE", "rebase needs --old-base and --new-base");
     }
     const options = { ...remote, ...editOptions(values), oldBase, newBase };
+    const { rebaseImage } = await import("../../verbs/rebase.js");
     await writeLines(io.stdout, [await rebaseImage(positionals[0] ?? "", options)]);
   },
 };

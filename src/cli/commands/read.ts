@@ -1,7 +1,8 @@
-import { getBlob, getConfig, getManifest, listCatalog, listTags, manifestDigest } from "../../verbs/read.js";
-import { inspectImage } from "../../verbs/inspect.js";
 import { PLATFORM_OPTION, flag, stringValue, type Command } from "../command.js";
 import { streamOut, writeLines, writeOut } from "../output.js";
+
+/** The read verbs, loaded when a command runs (not for --help). */
+const readVerbs = () => import("../../verbs/read.js");
 
 const PLATFORM_HELP = `  --platform os/arch[/variant]   pick that platform's manifest out of a multi-platform image`;
 
@@ -13,6 +14,7 @@ export const lsCommand: Command = {
   options: {},
   args: [1, 1],
   async run({ positionals, remote, io }) {
+    const { listTags } = await readVerbs();
     await writeLines(io.stdout, await listTags(positionals[0] ?? "", remote));
   },
 };
@@ -25,6 +27,7 @@ export const catalogCommand: Command = {
   options: {},
   args: [1, 1],
   async run({ positionals, remote, io }) {
+    const { listCatalog } = await readVerbs();
     await writeLines(io.stdout, await listCatalog(positionals[0] ?? "", remote));
   },
 };
@@ -39,6 +42,7 @@ ${PLATFORM_HELP}`,
   options: PLATFORM_OPTION,
   args: [1, 1],
   async run({ positionals, values, remote, io }) {
+    const { getManifest } = await readVerbs();
     const m = await getManifest(positionals[0] ?? "", {
       ...remote,
       platform: stringValue(values, "platform"),
@@ -57,6 +61,7 @@ ${PLATFORM_HELP}`,
   options: PLATFORM_OPTION,
   args: [1, 1],
   async run({ positionals, values, remote, io }) {
+    const { getManifest } = await readVerbs();
     const m = await getManifest(positionals[0] ?? "", {
       ...remote,
       platform: stringValue(values, "platform"),
@@ -75,6 +80,7 @@ ${PLATFORM_HELP}`,
   options: PLATFORM_OPTION,
   args: [1, 1],
   async run({ positionals, values, remote, io }) {
+    const { getConfig } = await readVerbs();
     const bytes = await getConfig(positionals[0] ?? "", {
       ...remote,
       platform: stringValue(values, "platform"),
@@ -91,6 +97,7 @@ export const blobCommand: Command = {
   options: {},
   args: [1, 1],
   async run({ positionals, remote, io }) {
+    const { getBlob } = await readVerbs();
     await streamOut(await getBlob(positionals[0] ?? "", remote), io.stdout);
   },
 };
@@ -116,6 +123,7 @@ ${PLATFORM_HELP}
   async run({ positionals, values, remote, io }) {
     const ref = positionals[0] ?? "";
     const platform = stringValue(values, "platform");
+    const { getConfig, getManifest } = await readVerbs();
     if (flag(values, "config")) {
       const bytes = await getConfig(ref, { ...remote, platform });
       const text = flag(values, "raw")
@@ -128,6 +136,7 @@ ${PLATFORM_HELP}
       await writeOut(io.stdout, (await getManifest(ref, { ...remote, platform })).bytes);
       return;
     }
+    const { inspectImage } = await import("../../verbs/inspect.js");
     const summary = await inspectImage(ref, { ...remote, platform, noTags: flag(values, "no-tags") });
     await writeOut(io.stdout, JSON.stringify(summary, null, 4) + "\n");
   },
@@ -141,6 +150,7 @@ export const manifestDigestCommand: Command = {
   options: {},
   args: [1, 1],
   async run({ positionals, io }) {
+    const { manifestDigest } = await readVerbs();
     await writeLines(io.stdout, [await manifestDigest(positionals[0] ?? "")]);
   },
 };

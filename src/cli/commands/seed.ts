@@ -1,13 +1,10 @@
-import { parseSize } from "../../bundle/split.js";
 import { AirlockError } from "../../errors.js";
 import { formatBytes } from "../../plan/diff-format.js";
-import { inspectBundle, verifyBundles } from "../../verbs/inspect-bundle.js";
-import { pushBundle } from "../../verbs/push-bundle.js";
 import { flag, stringValue, type Command, type OptionValues } from "../command.js";
 import { ExitCode, exitCodeFor } from "../exit-codes.js";
 import { writeOut } from "../output.js";
+import { parseConcurrency, parseSize } from "../parse.js";
 import { createProgress } from "../progress.js";
-import { parseConcurrency } from "./lock.js";
 
 export const verifyBundleCommand: Command = {
   name: "verify-bundle",
@@ -21,6 +18,7 @@ fails, naming each problem.`,
   options: {},
   args: [1, Infinity],
   async run({ positionals, remote, say }) {
+    const { verifyBundles } = await import("../../verbs/inspect-bundle.js");
     const reports = await verifyBundles(positionals, { signal: remote.signal });
     for (const r of reports) {
       say(`${r.file}: ok (${r.images} images, ${r.blobs} blobs, ${formatBytes(r.bytes)} verified)`);
@@ -37,6 +35,7 @@ export const inspectBundleCommand: Command = {
   options: { json: { type: "boolean" } },
   args: [1, 1],
   async run({ positionals, values, io }) {
+    const { inspectBundle } = await import("../../verbs/inspect-bundle.js");
     const summary = await inspectBundle(positionals[0] ?? "");
     if (flag(values, "json")) {
       await writeOut(io.stdout, JSON.stringify(summary, null, 2) + "\n");
@@ -96,7 +95,8 @@ A journal on disk lets a re-run after a crash resume without asking again for fi
     const to = stringValue(values, "to");
     if (to === undefined) throw new AirlockError("ERR_USAGE", "push-bundle needs --to REGISTRY[/PREFIX]");
     const quiet = flag(values, "quiet");
-    const progress = createProgress(quiet ? nullStream() : io.stderr, "pushing");
+    const { pushBundle } = await import("../../verbs/push-bundle.js");
+    const progress = await createProgress(quiet ? nullStream() : io.stderr, "pushing");
     let total = 0;
     let done = 0;
     try {

@@ -1,5 +1,3 @@
-import { loadMapping } from "../../seed/mapping.js";
-import { serveRegistry } from "../../serve/server.js";
 import { DEFAULT_LISTEN } from "../../serve/listen.js";
 import { flag, stringValue, type Command } from "../command.js";
 
@@ -37,6 +35,8 @@ With -v, one line per request on stderr.`,
   async run({ positionals, values, remote, say }) {
     const signal = remote.signal;
     const mappingFile = stringValue(values, "mapping");
+    const { serveRegistry } = await import("../../serve/server.js");
+    const { loadMapping } = await import("../../seed/mapping.js");
     const server = await serveRegistry(positionals, {
       listen: stringValue(values, "listen"),
       tlsCert: stringValue(values, "tls-cert"),

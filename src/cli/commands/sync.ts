@@ -1,8 +1,7 @@
 import { AirlockError } from "../../errors.js";
-import { syncImages } from "../../verbs/sync.js";
 import { flag, stringValue, type Command } from "../command.js";
 import { writeLines } from "../output.js";
-import { parseConcurrency } from "./lock.js";
+import { parseConcurrency } from "../parse.js";
 
 export const syncCommand: Command = {
   name: "sync",
@@ -37,6 +36,7 @@ tried; the failures are listed at the end. skopeo's own form
     else if (positionals.length === 2)
       throw new AirlockError("ERR_USAGE", "sync takes one FILE; give the destination with --dest");
     if (dest === undefined) throw new AirlockError("ERR_USAGE", "--dest REGISTRY[/PREFIX] is required");
+    const { syncImages } = await import("../../verbs/sync.js");
     const synced = await syncImages(positionals[0] ?? "", dest, {
       ...remote,
       all: flag(values, "all"),

@@ -1,4 +1,3 @@
-import { deleteImage, tagImage } from "../../verbs/tag-delete.js";
 import type { Command } from "../command.js";
 import { writeLines } from "../output.js";
 
@@ -11,6 +10,7 @@ PUT unchanged, so the digest stays and no blob moves. Prints the new reference.`
   options: {},
   args: [2, 2],
   async run({ positionals, remote, io }) {
+    const { tagImage } = await import("../../verbs/tag-delete.js");
     const result = await tagImage(positionals[0] ?? "", positionals[1] ?? "", remote);
     await writeLines(io.stdout, [`${result.reference}@${result.digest}`]);
   },
@@ -27,6 +27,7 @@ without storage.delete.enabled) answers 405: airlock says so. Prints the referen
   options: {},
   args: [1, 1],
   async run({ positionals, remote, io }) {
+    const { deleteImage } = await import("../../verbs/tag-delete.js");
     const result = await deleteImage(positionals[0] ?? "", remote);
     await writeLines(io.stdout, [result.reference]);
   },

@@ -1,9 +1,8 @@
 import { AirlockError } from "../../errors.js";
-import { formatProblem, validateImageList, type ParseResult } from "../../imagelist/index.js";
+import { DEFAULT_LIST_FILE } from "../../imagelist/defaults.js";
+import type { ParseResult } from "../../imagelist/index.js";
 import { stringValue, type Command } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
-
-const DEFAULT_FILE = "airlock.yaml";
 
 export const validateCommand: Command = {
   name: "validate",
@@ -14,11 +13,12 @@ FILE:LINE:COLUMN PATH: MESSAGE, then exits 2; prints "FILE: ok (N images, format
 exits 0 when there is none. The format is detected: airlock.yaml, skopeo sync YAML,
 mindthegap images.yaml, or a text list with one reference per line. Warnings (content that
 is ignored, such as inline credentials in a skopeo sync file) are printed but do not fail.
-  -f, --file FILE   the image list (default ${DEFAULT_FILE})`,
+  -f, --file FILE   the image list (default ${DEFAULT_LIST_FILE})`,
   options: { file: { type: "string", short: "f" } },
   args: [0, 0],
   async run({ values, say }) {
-    const file = stringValue(values, "file") ?? DEFAULT_FILE;
+    const file = stringValue(values, "file") ?? DEFAULT_LIST_FILE;
+    const { formatProblem, validateImageList } = await import("../../imagelist/index.js");
     let result: ParseResult;
     try {
       result = await validateImageList(file);

@@ -1,0 +1,22 @@
+import { AirlockError } from "../errors.js";
+
+/** --concurrency: a whole number from 1 to 256. */
+export function parseConcurrency(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new AirlockError("ERR_USAGE", `--concurrency must be a whole number from 1 to 256, not "${text}"`);
+  }
+  return n;
+}
+
+/** --split: "4G", "500M", "1.5GiB", "1048576" → bytes (K, M, G, T are powers of 1024), at least 4 KiB. */
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
+  const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[match?.[2]?.toLowerCase() ?? ""];
+  const value = match === null || unit === undefined ? NaN : Math.floor(Number(match[1]) * unit);
+  if (!Number.isSafeInteger(value) || value < 4096) {
+    throw new AirlockError("ERR_USAGE", `--split "${text}" is not a size (e.g. 4G, 700M, 512K)`);
+  }
+  return value;
+}
