@@ -2,38 +2,33 @@ import { join } from "node:path";
 import { startRegistry } from "../test/harness/registry.js";
 import type { BundleBenchState } from "./bundle-bench.js";
 import type { BenchRow } from "./table.js";
-import { fmtMiB, fmtSeconds, measure, measureAll } from "./timing.js";
+import { fmtMiB, fmtSeconds, measure, measureAll, type Measured } from "./timing.js";
 
 // The built bin, run directly as a user runs `airlock` (its shebang sets the V8 flags).
 const CLI = join(import.meta.dirname, "..", "dist", "cli", "main.js");
 
+/**
+ * Each side pushes the medium bundle this many times, alternating, each into a fresh registry
+ * whose storage is removed afterwards; the better run of each is compared. On these VMs guest
+ * RAM is backed lazily: writing into a page the guest has never touched costs a host fault
+ * (writing 6 GB of page cache took 18 s into fresh pages, 3.9 s into reused ones), so whichever
+ * push runs first in a fresh VM pays for memory the other one gets warm.
+ */
+const ROUNDS = 2;
+
 /** push-bundle of the medium bundle into an empty registry against skopeo copy --all oci:… of each image; tiny images; verify speed. */
 export async function pushBench(state: BundleBenchState): Promise<BenchRow[]> {
-  const ours = await startRegistry("plain");
-  const theirs = await startRegistry("plain");
   const tinyTarget = await startRegistry("plain");
   try {
-    const journal = join(state.dir, "journal.jsonl");
-    const push = await measure(CLI, [
-      "push-bundle",
-      state.mediumBundle,
-      "--to",
-      ours.host,
-      "--quiet",
-      "--journal",
-      journal,
-    ]);
-    const copies: [string, string[]][] = state.mediumRefs.map((ref, i) => [
-      "skopeo",
-      [
-        "copy",
-        "--all",
-        "--dest-tls-verify=false",
-        `oci:${state.skopeoLayout}:image-${i}`,
-        `docker://${theirs.host}/${ref.split("/").slice(1).join("/")}`,
-      ],
-    ]);
-    const skopeo = await measureAll(copies);
+    const ours: Measured[] = [];
+    const theirs: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      ours.push(await airlockPush(state, round));
+      theirs.push(await skopeoPush(state));
+    }
+    const push = Math.min(...ours.map((m) => m.seconds));
+    const skopeo = Math.min(...theirs);
+    const rss = Math.max(...ours.map((m) => m.rssMiB));
     const tiny = await measure(CLI, [
       "push-bundle",
       state.tinyBundle,
@@ -50,16 +45,16 @@ export async function pushBench(state: BundleBenchState): Promise<BenchRow[]> {
     return [
       {
         name: "push-bundle, medium, into an empty registry",
-        airlock: fmtSeconds(push.seconds),
-        skopeo: `${fmtSeconds(skopeo)} (copy --all oci: per image)`,
+        airlock: `${fmtSeconds(push)} (runs: ${ours.map((m) => m.seconds.toFixed(2)).join(", ")})`,
+        skopeo: `${fmtSeconds(skopeo)} (copy --all oci: per image; runs: ${theirs.map((t) => t.toFixed(2)).join(", ")})`,
         target: "≤ 0.45 of skopeo",
-        pass: push.seconds <= skopeo * 0.45,
+        pass: push <= skopeo * 0.45,
       },
       {
         name: "push-bundle, medium: peak RSS",
-        airlock: fmtMiB(push.rssMiB),
+        airlock: fmtMiB(rss),
         target: "≤ 150 MiB",
-        pass: push.rssMiB <= 150,
+        pass: rss <= 150,
       },
       {
         name: "push-bundle, 200 tiny images: per image",
@@ -75,6 +70,45 @@ export async function pushBench(state: BundleBenchState): Promise<BenchRow[]> {
       },
     ];
   } finally {
-    await Promise.all([ours.stop(), theirs.stop(), tinyTarget.stop()]);
+    await tinyTarget.stop();
+  }
+}
+
+/** One airlock push-bundle of the medium bundle into a fresh registry, removed afterwards. */
+async function airlockPush(state: BundleBenchState, round: number): Promise<Measured> {
+  const target = await startRegistry("plain");
+  try {
+    const journal = join(state.dir, `journal-${round}.jsonl`);
+    return await measure(CLI, [
+      "push-bundle",
+      state.mediumBundle,
+      "--to",
+      target.host,
+      "--quiet",
+      "--journal",
+      journal,
+    ]);
+  } finally {
+    await target.stop();
+  }
+}
+
+/** skopeo copy --all oci:… of each image of the medium workload into a fresh registry, removed afterwards. */
+async function skopeoPush(state: BundleBenchState): Promise<number> {
+  const target = await startRegistry("plain");
+  try {
+    const copies: [string, string[]][] = state.mediumRefs.map((ref, i) => [
+      "skopeo",
+      [
+        "copy",
+        "--all",
+        "--dest-tls-verify=false",
+        `oci:${state.skopeoLayout}:image-${i}`,
+        `docker://${target.host}/${ref.split("/").slice(1).join("/")}`,
+      ],
+    ]);
+    return await measureAll(copies);
+  } finally {
+    await target.stop();
   }
 }

@@ -1,8 +1,15 @@
 import { close, open, read } from "node:fs";
 import { Readable } from "node:stream";
 
-const READ_CHUNK = 256 * 1024;
-const ZEROS = Buffer.alloc(1024 * 1024);
+/** Reads between skipped ranges: a run of small entries (manifests, configs) fits in a few. */
+const READ_CHUNK = 64 * 1024;
+/**
+ * Bytes of zeros per chunk for a skipped range. Few large chunks cost the
+ * parser few passes; the buffer is never written nor read (the parser only
+ * slices it and the indexer drops bodies unread), so its pages stay unmapped.
+ */
+const ZEROS_CHUNK = 16 * 1024 * 1024;
+let zeros: Buffer | undefined;
 
 /**
  * A file's bytes for a tar parser, except that ranges the caller declares
@@ -42,9 +49,10 @@ export class SkippingFileSource extends Readable {
     while (this.#skips.length > 0 && (this.#skips[0]?.end ?? 0) <= this.#pos) this.#skips.shift();
     const next = this.#skips[0];
     if (next !== undefined && next.start <= this.#pos) {
-      const n = Math.min(ZEROS.length, next.end - this.#pos);
+      const n = Math.min(ZEROS_CHUNK, next.end - this.#pos);
+      zeros ??= Buffer.alloc(ZEROS_CHUNK);
       this.#pos += n;
-      this.push(ZEROS.subarray(0, n));
+      this.push(zeros.subarray(0, n));
       return;
     }
     const limit = next === undefined ? this.#size : next.start;
