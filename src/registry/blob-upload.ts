@@ -9,6 +9,9 @@ import { UploadSession, isSessionTrouble, type UploadTarget } from "./upload-ses
 
 export type { OpenSource } from "./upload-source.js";
 
+/** A body whose buffers may be reused once the request that sent it was answered. */
+export type ReleasableReadable = Readable & { release?: () => void };
+
 /** How a blob is uploaded; every field optional. */
 export interface BlobUploadOptions {
   signal?: AbortSignal;
@@ -21,9 +24,10 @@ export interface BlobUploadOptions {
   /**
    * A fresh stream of the blob that checks its own size and sha256 and
    * withholds its last byte unless they match (a VerifiedFileRange); when
-   * given, a streamed PUT sends it instead of verifying `open()` again.
+   * given, a streamed PUT sends it instead of verifying `open()` again, and
+   * calls its `release()`, if any, once the registry has answered the PUT.
    */
-  openVerified?: (onBytes: (total: number) => void) => Readable;
+  openVerified?: (onBytes: (total: number) => void) => ReleasableReadable;
 }
 
 /** What uploadBlob needs besides the options. */
@@ -141,11 +145,14 @@ async function sendStreamed(
   if (monolithic || chunk > MAX_CHUNK) {
     // A factory body: the transport may retry it, each try opening and verifying the source afresh.
     const { openVerified, onProgress } = job;
+    let sent: ReleasableReadable | undefined;
     const body =
       openVerified !== undefined
-        ? (): Readable => openVerified((total) => onProgress?.(total))
+        ? (): Readable => (sent = openVerified((total) => onProgress?.(total)))
         : (): Readable => Readable.from(countBytes(verifiedPieces(job.open, expected), onProgress));
     await session.commit(body, size);
+    // Answered: the registry has read every byte of the last try, so its buffers are free.
+    sent?.release?.();
     return;
   }
   const reader = new ChunkReader(verifiedPieces(job.open, expected), job.what);

@@ -18,6 +18,15 @@ const DEFAULT_CHUNK = 512 * 1024;
  * RING - 1 later chunks were read; see the class comment for why 4 is enough.
  */
 const RING = 4;
+/**
+ * Default-size buffers handed back by streams whose consumer is done with
+ * every chunk (release()), for the next streams: one upload after another
+ * then allocates nothing, and the heap sees no external-memory churn that
+ * would cost a major GC every few dozen uploads.
+ */
+const spare: Buffer[] = [];
+/** Spare buffers kept at most (16 MiB); more are left to the GC. */
+const SPARE_MAX = 32;
 
 /**
  * `expected.size` bytes of `file` from offset `start`, hashed as they are
@@ -93,6 +102,20 @@ export class VerifiedFileRange extends Readable {
     });
   }
 
+  /**
+   * Hands this stream's buffers to later streams. Only for a consumer that
+   * knows every delivered chunk is gone for good, such as an upload the
+   * registry has answered (it read every byte): a chunk still queued on a
+   * socket would be overwritten. Does nothing unless the stream has ended
+   * (then no read into the ring is in flight).
+   */
+  release(): void {
+    if (!this.readableEnded) return;
+    for (const buffer of this.#ring.splice(0)) {
+      if (buffer.length === DEFAULT_CHUNK && spare.length < SPARE_MAX) spare.push(buffer);
+    }
+  }
+
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     const fd = this.#fd;
     this.#fd = undefined;
@@ -107,7 +130,9 @@ export class VerifiedFileRange extends Readable {
     const slot = this.#reads++ % RING;
     let buffer = this.#ring[slot];
     if (buffer === undefined) {
-      buffer = Buffer.allocUnsafeSlow(this.#chunkSize);
+      buffer =
+        (this.#chunkSize === DEFAULT_CHUNK ? spare.pop() : undefined) ??
+        Buffer.allocUnsafeSlow(this.#chunkSize);
       this.#ring[slot] = buffer;
     }
     return buffer;

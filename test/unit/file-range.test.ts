@@ -126,6 +126,42 @@ describe("VerifiedFileRange", () => {
     assert.equal(got.bytes.length, 0);
   });
 
+  it("hands its buffers to the next stream only when released after its end", async () => {
+    const big = randomBytes(3 * 512 * 1024 + 5);
+    const bigFile = join(dir, "big");
+    await writeFile(bigFile, big);
+    const expected = { digest: sha256Digest(big), size: big.length };
+    /** The ArrayBuffers behind the chunks a stream delivered, and the sha256 of what it delivered. */
+    const drain = async (stream: VerifiedFileRange, stopAfter = Infinity) => {
+      const buffers = new Set<ArrayBufferLike>();
+      const hash = createHash("sha256");
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        buffers.add(chunk.buffer);
+        hash.update(chunk);
+        if (buffers.size >= stopAfter) break;
+      }
+      return { buffers, digest: `sha256:${hash.digest("hex")}` };
+    };
+    const unfinished = new VerifiedFileRange(bigFile, 0, expected);
+    const cut = await drain(unfinished, 1);
+    unfinished.release();
+    const first = new VerifiedFileRange(bigFile, 0, expected);
+    const a = await drain(first);
+    assert.equal(a.digest, expected.digest);
+    assert.ok(
+      [...a.buffers].every((b) => !cut.buffers.has(b)),
+      "an unfinished stream gave its buffers away",
+    );
+    first.release();
+    const second = new VerifiedFileRange(bigFile, 0, expected);
+    const b = await drain(second);
+    assert.equal(b.digest, expected.digest);
+    assert.ok(
+      [...b.buffers].some((x) => a.buffers.has(x)),
+      "a released stream's buffers were not reused",
+    );
+  });
+
   it("names a missing file", async () => {
     const missing = new VerifiedFileRange(join(dir, "nope"), 0, { digest, size: 1 });
     assert.equal(((await collect(missing)).error as { code?: string }).code, "ERR_FILE");
