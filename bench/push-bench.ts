@@ -22,9 +22,11 @@ export async function pushBench(state: BundleBenchState): Promise<BenchRow[]> {
   try {
     const ours: Measured[] = [];
     const theirs: number[] = [];
+    const floors: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       ours.push(await airlockPush(state, round));
       theirs.push(await skopeoPush(state));
+      floors.push(await floorPush(state));
     }
     const push = Math.min(...ours.map((m) => m.seconds));
     const skopeo = Math.min(...theirs);
@@ -49,6 +51,11 @@ export async function pushBench(state: BundleBenchState): Promise<BenchRow[]> {
         skopeo: `${fmtSeconds(skopeo)} (copy --all oci: per image; runs: ${theirs.map((t) => t.toFixed(2)).join(", ")})`,
         target: "≤ 0.45 of skopeo",
         pass: push <= skopeo * 0.45,
+      },
+      {
+        name: "reference, not airlock: the same blobs bare (no hashing, manifests, mounts; node:http)",
+        airlock: `${fmtSeconds(Math.min(...floors))} (runs: ${floors.map((t) => t.toFixed(2)).join(", ")})`,
+        target: "the registry's floor",
       },
       {
         name: "push-bundle, medium: peak RSS",
@@ -88,6 +95,18 @@ async function airlockPush(state: BundleBenchState, round: number): Promise<Meas
       "--journal",
       journal,
     ]);
+  } finally {
+    await target.stop();
+  }
+}
+
+/** bench/floor-client.ts into a fresh registry, removed afterwards: seconds it took to store every blob. */
+async function floorPush(state: BundleBenchState): Promise<number> {
+  const target = await startRegistry("plain");
+  try {
+    const client = join(import.meta.dirname, "floor-client.ts");
+    const { stdout } = await measure("node", ["--import", "tsx", client, state.mediumBundle, target.host]);
+    return Number(stdout.trim());
   } finally {
     await target.stop();
   }
