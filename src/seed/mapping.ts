@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { load } from "js-yaml";
 import { AirlockError, messageOf } from "../errors.js";
 import { formatRepository, parseReference } from "../ref/reference.js";
 
@@ -19,8 +18,11 @@ const PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|
  *         to: mirror/dockerhub           # the target repository path it becomes
  *
  * The longest matching `from` wins; references no rule matches use the default naming.
+ * The YAML parser is loaded here, so that push-bundle and serve without a
+ * mapping file never load it.
  */
 export async function loadMapping(file: string): Promise<MappingRule[]> {
+  const { load } = await import("js-yaml");
   let value: unknown;
   try {
     value = load(await readFile(file, "utf8"), { filename: file });

@@ -5,6 +5,7 @@ import { parseRegistry } from "../ref/reference.js";
 import { connectRegistry } from "../registry/connect.js";
 import { imageGraph } from "../seed/image-graph.js";
 import { PushJournal, defaultJournalPath } from "../seed/journal.js";
+import { loadMapping, mapRepository, type MappingRule } from "../seed/mapping.js";
 import {
   pushImage,
   type ExistingTagPolicy,
@@ -62,7 +63,7 @@ export interface PushBundleResult {
  */
 export async function pushBundle(files: string[], options: PushBundleOptions): Promise<PushBundleResult> {
   const { registry, prefix } = parseTarget(options.to);
-  const mapped = await mappingOf(options.mappingFile);
+  const rules = options.mappingFile === undefined ? [] : await loadMapping(options.mappingFile);
   // Every bundle is indexed (its tar checked) before anything is pushed: a damaged one stops the run.
   const readers: BundleReader[] = [];
   for (const file of files) readers.push(await BundleReader.open(file, { signal: options.signal }));
@@ -99,7 +100,7 @@ export async function pushBundle(files: string[], options: PushBundleOptions): P
         onBytes: (n) => options.onEvent?.({ type: "bytes", n }),
         ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
       };
-      await pushOne(ctx, reader, { prefix, keepHost: options.keepHost, mapped }, result, options);
+      await pushOne(ctx, reader, { prefix, keepHost: options.keepHost, rules }, result, options);
     }
   } finally {
     await client.close();
@@ -107,21 +108,10 @@ export async function pushBundle(files: string[], options: PushBundleOptions): P
   return result;
 }
 
-/**
- * The mapping file's rules as a function of the source reference (undefined: default naming). The
- * mapping module and its YAML parser are loaded only when there is a file.
- */
-async function mappingOf(file: string | undefined): Promise<(reference: string) => string | undefined> {
-  if (file === undefined) return () => undefined;
-  const { loadMapping, mapRepository } = await import("../seed/mapping.js");
-  const rules = await loadMapping(file);
-  return (reference) => mapRepository(reference, rules);
-}
-
 async function pushOne(
   ctx: PushContext,
   reader: BundleReader,
-  naming: { prefix?: string; keepHost?: boolean; mapped: (reference: string) => string | undefined },
+  naming: { prefix?: string; keepHost?: boolean; rules: MappingRule[] },
   result: PushBundleResult,
   options: PushBundleOptions,
 ): Promise<void> {
@@ -132,7 +122,7 @@ async function pushOne(
   // more images in flight than blob slots lets it see (and start) the large ones early.
   const outcomes = await mapSettled(refs, 4 * (options.concurrency ?? 8), async (ref) => {
     const repository =
-      naming.mapped(ref.reference) ??
+      mapRepository(ref.reference, naming.rules) ??
       targetRepository(ref.reference, { prefix: naming.prefix, keepHost: naming.keepHost });
     const graph = await imageGraph(reader, ref.reference, ref.descriptor);
     const outcome = await pushImage(ctx, graph, repository, targetTag(ref.reference));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -146,6 +146,50 @@ images:
     assert.deepEqual(result.failures, []);
     assert.equal(result.stats.uploaded, fresh.size);
     assert.ok(result.stats.mounted > 0, "the shared base layer is mounted, not uploaded");
+  });
+
+  it("--mapping names repositories by the longest matching rule; a bad mapping file stops the run before anything is pushed", async () => {
+    const c = await startRegistry("plain");
+    try {
+      const pushTo = (mapping: string): Promise<Awaited<ReturnType<typeof runAirlock>>> =>
+        runAirlock([
+          "push-bundle",
+          made.bundle,
+          "--to",
+          c.host,
+          "--mapping",
+          mapping,
+          "--json",
+          "--quiet",
+          "--journal",
+          join(state, "mapped.jsonl"),
+        ]);
+      const bad = join(state, "bad-mapping.yaml");
+      await writeFile(bad, `mappings:\n  - from: ${a.host}/fixtures\n`);
+      const refused = await pushTo(bad);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stderr, /^airlock: error: .*bad-mapping\.yaml: mappings\[0\] needs "from".*"to"/);
+      assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+      assert.equal((await runAirlock(["catalog", c.host])).stdout.toString(), "");
+
+      const good = join(state, "mapping.yaml");
+      await writeFile(
+        good,
+        `mappings:\n  - from: ${a.host}/fixtures\n    to: mirror/fx\n  - from: ${a.host}/fixtures/multi-oci\n    to: special/multi\n`,
+      );
+      const res = await pushTo(good);
+      assert.equal(res.code, 0, res.stderr);
+      const result = JSON.parse(res.stdout.toString()) as PushJson;
+      const repoOf = (ref: string): string | undefined =>
+        result.images.find((i) => i.reference === `${a.host}/${ref}`)?.repository;
+      assert.equal(repoOf("fixtures/multi-oci:v1"), "special/multi");
+      assert.equal(repoOf("fixtures/single-oci:v1"), "mirror/fx/single-oci");
+      assert.equal(repoOf("skopeo/multi-oci:v1"), "skopeo/multi-oci", "no rule: the default naming");
+      const digest = fixtures.byRef("fixtures/multi-oci:v1").digest;
+      assert.equal(sha256(await rawIn(c, `${c.host}/special/multi:v1`)), digest);
+    } finally {
+      await c.stop();
+    }
   });
 
   it("--dry-run writes nothing and says what it would upload", async () => {
