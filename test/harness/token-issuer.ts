@@ -1,6 +1,6 @@
 /**
  * A small Docker token server (the `auth.token` realm) for tests. The test
- * user gets every action it asks for on repositories and the catalog; anonymous
+ * user (and any extra user) gets every action it asks for on repositories and the catalog; anonymous
  * callers get `pull` on repositories only, like a public registry; wrong
  * credentials get 401. Every request is recorded for assertions.
  */
@@ -26,6 +26,8 @@ export interface TokenRequestRecord {
 export interface TokenIssuerOptions {
   username: string;
   password: string;
+  /** Users accepted besides `username`. */
+  users?: { username: string; password: string }[];
   /** Where the signing key and its certificate are written. */
   dir: string;
   issuer?: string;
@@ -199,7 +201,9 @@ function callerFromAuthorization(options: TokenIssuerOptions, header: string | u
 }
 
 function checkPassword(options: TokenIssuerOptions, username?: string, password?: string): Caller {
-  return username === options.username && password === options.password ? { user: username } : undefined;
+  const users = [{ username: options.username, password: options.password }, ...(options.users ?? [])];
+  const known = users.some((u) => u.username === username && u.password === password);
+  return known && username !== undefined ? { user: username } : undefined;
 }
 
 function recordOf(method: string, request: TokenRequest, status: number): TokenRequestRecord {
