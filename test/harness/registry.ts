@@ -14,7 +14,12 @@ import { dump } from "js-yaml";
 import { onProcessExit } from "./exit-guard.js";
 import { makeTestPki, type TestPki } from "./pki.js";
 import { launchRegistry } from "./registry-process.js";
-import { startTokenIssuer, type TokenIssuer, type TokenRequestRecord } from "./token-issuer.js";
+import {
+  startTokenIssuer,
+  type TokenIssuer,
+  type TokenRequestRecord,
+  type TokenUser,
+} from "./token-issuer.js";
 import { requireTool, runTool } from "./tools.js";
 
 export type { TokenRequestRecord } from "./token-issuer.js";
@@ -26,8 +31,11 @@ export interface StartRegistryOptions {
   copyStorageFrom?: string;
   /** storage.delete.enabled; default false, as in a stock registry. */
   deleteEnabled?: boolean;
-  /** htpasswd and token variants: users accepted besides the test user. */
-  users?: { username: string; password: string }[];
+  /**
+   * htpasswd and token variants: users accepted besides the test user. Their
+   * `namespaces` (token variant only) limit what the issuer grants them.
+   */
+  users?: TokenUser[];
 }
 
 export interface TestRegistry {
@@ -113,7 +121,7 @@ async function teardown(issuer: TokenIssuer | undefined, removeDir: () => Promis
   }
 }
 
-type User = { username: string; password: string };
+type User = TokenUser;
 
 async function prepareVariant(variant: RegistryVariant, dir: string, users: User[]): Promise<VariantSetup> {
   switch (variant) {

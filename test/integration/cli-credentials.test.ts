@@ -117,11 +117,12 @@ describe("auth file namespace keys (htpasswd)", () => {
 
 describe("a credential per repository within one command (token auth)", () => {
   const teamUser = { username: "team-user", password: "team-password-1" };
+  const confined = { username: "team-only", password: "team-password-2", namespaces: ["team"] };
   let registry: TestRegistry;
   let fixtures: FixtureSet;
   let file: string;
   before(async () => {
-    ({ registry, fixtures } = await startSeededRegistry("token", { users: [teamUser] }));
+    ({ registry, fixtures } = await startSeededRegistry("token", { users: [teamUser, confined] }));
     const { username, password } = userOf(registry);
     file = await authFile({
       [registry.host]: basic(username, password),
@@ -153,6 +154,28 @@ describe("a credential per repository within one command (token auth)", () => {
     const mount = requests.find((r) => r.scopes.length === 2);
     assert.equal(mount?.account, teamUser.username, JSON.stringify(requests));
   });
+  it("a mount the target's credential may not pull from falls back to an upload", async () => {
+    const { username, password } = userOf(registry);
+    const confinedFile = await authFile({
+      [registry.host]: basic(username, password),
+      [`${registry.host}/team`]: basic(confined.username, confined.password),
+    });
+    const requests = registry.tokenRequests ?? [];
+    requests.length = 0;
+    const dst = `${registry.host}/team/confined:v1`;
+    const res = await runAirlock(["copy", "--authfile", confinedFile, `${registry.host}/${SINGLE}`, dst]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout.toString().trim(), fixtures.byRef(SINGLE).digest);
+    const mounts = requests.filter((r) => r.scopes.length === 2);
+    assert.ok(mounts.length > 0 && mounts.every((r) => r.account === confined.username));
+    // The confined user alone can read what was written, and nothing outside its namespace.
+    const env = { AIRLOCK_USERNAME: confined.username, AIRLOCK_PASSWORD: confined.password };
+    const inside = await runAirlock(["digest", dst], { env });
+    assert.equal(inside.stdout.toString().trim(), fixtures.byRef(SINGLE).digest, inside.stderr);
+    const outside = await runAirlock(["digest", `${registry.host}/${SINGLE}`], { env });
+    assert.equal(outside.code, 4, outside.stderr);
+  });
+
   it("a token fetched with the namespace's credential never serves a repository outside it", async () => {
     const requests = registry.tokenRequests ?? [];
     const layer = fixtures.byRef(SINGLE).platforms[0]?.layers[0]?.digest ?? "";
