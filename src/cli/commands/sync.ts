@@ -1,6 +1,6 @@
 import { AirlockError } from "../../errors.js";
 import { flag, stringValue, type Command } from "../command.js";
-import { SIDE_CREDS_HELP, SIDE_CREDS_OPTIONS, sideCredentials } from "../credential-flags.js";
+import { SIDE_CREDS_OPTIONS, sideCredentials } from "../credential-flags.js";
 import { writeLines } from "../output.js";
 import { parseConcurrency } from "../parse.js";
 
@@ -21,8 +21,9 @@ tried; the failures are listed at the end. skopeo's own form
   -a, --all              every platform, indexes byte for byte
   --scoped               DEST/<host>/<full path>:TAG instead of DEST/<last part>:TAG
   --concurrency N        images at once (default 4)
-${SIDE_CREDS_HELP}
-                            (FILE's own credentials for a registry take precedence)`,
+  --src-creds USER[:PASS]   credentials for the source registries, where FILE gives none
+                            (asks for PASS on a terminal)
+  --dest-creds USER[:PASS]  credentials for the destination registry`,
   options: {
     src: { type: "string" },
     dest: { type: "string" },
