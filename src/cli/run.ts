@@ -4,6 +4,7 @@ import { VERSION } from "../version.js";
 import type { RemoteOptions } from "../verbs/options.js";
 import { GLOBAL_OPTIONS, flag, stringValue, type Command, type Io, type OptionValues } from "./command.js";
 import { findCommand } from "./commands/index.js";
+import { globalCredential } from "./credential-flags.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
 import { commandHelp, mainHelp } from "./help.js";
 
@@ -26,6 +27,8 @@ export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Prom
     }
     checkArgCount(command, positionals.slice(1));
     const remote = remoteOptions(values, verbose, say, signal);
+    const credential = await globalCredential(stringValue(values, "creds"), process.env, io, signal);
+    if (credential !== undefined) remote.credential = credential;
     const code = await command.run({ positionals: positionals.slice(1), values, remote, io, say });
     return code ?? ExitCode.Ok;
   } catch (err) {

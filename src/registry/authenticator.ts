@@ -1,34 +1,58 @@
+import { createHash } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { AirlockError } from "../errors.js";
 import type { Challenge } from "./challenge.js";
-import type { Credential } from "./credentials.js";
-import { formatScope, mergeScopes, parseScope, scopeKey, scopesCover, type Scope } from "./scope.js";
+import type { Credential, CredentialLookup } from "./credentials.js";
+import {
+  credentialRepository,
+  formatScope,
+  mergeScopes,
+  parseScope,
+  scopeKey,
+  scopesCover,
+  type Scope,
+} from "./scope.js";
 import { fetchToken, type Token } from "./token.js";
 
 export interface AuthenticatorOptions {
   registry: string;
   dispatcher: Dispatcher;
   userAgent: string;
-  /** Looked up once, when the registry first asks for credentials. */
-  credential: () => Promise<Credential | undefined>;
+  /**
+   * The credential for a repository (undefined: the registry as a whole);
+   * looked up once per repository, when the registry first asks for credentials.
+   */
+  credential: CredentialLookup;
   registryIsPlain: () => boolean;
 }
 
 interface CachedToken extends Token {
   scopes: Scope[];
+  /** Which credential fetched it (credentialId). */
+  credentialId: string;
+}
+
+/** A credential and the id tokens fetched with it are cached under. */
+interface ChosenCredential {
+  credential: Credential | undefined;
+  id: string;
 }
 
 /**
  * Knows how one registry wants to be authenticated (from the last 401's
  * challenge) and produces the Authorization header for a request's scopes.
- * Bearer tokens are cached per scope set; scopes for the same repository are
- * merged so one token serves pull and push; concurrent requests needing the
- * same scopes share one token request.
+ * The credential is chosen per request, for the repository of its scopes
+ * (credentialRepository), so a namespace's auth-file entry serves that
+ * namespace alone. Bearer tokens are cached per credential and scope set: a
+ * token fetched with one credential never serves a request that would use
+ * another. Scopes for the same repository are merged so one token serves pull
+ * and push; concurrent requests needing the same scopes share one token request.
  */
 export class Authenticator {
   readonly #opts: AuthenticatorOptions;
   #challenge: Challenge | undefined;
-  #credential: Promise<Credential | undefined> | undefined;
+  /** Credentials looked up so far, by repository ("" for the registry as a whole). */
+  #credentials = new Map<string, Promise<ChosenCredential>>();
   #tokens: CachedToken[] = [];
   /** Token requests in flight, by their scope list. */
   #pending = new Map<string, Promise<CachedToken>>();
@@ -47,10 +71,11 @@ export class Authenticator {
   async authorization(scopes: Scope[], signal?: AbortSignal): Promise<string | undefined> {
     const challenge = this.#challenge;
     if (challenge === undefined) return undefined;
-    const cred = await this.#getCredential();
+    const chosen = await this.#credentialFor(credentialRepository(scopes));
+    const cred = chosen.credential;
     if (challenge.scheme === "basic") return basicHeader(cred, this.#opts.registry);
     if (cred?.registryToken !== undefined) return `Bearer ${cred.registryToken}`;
-    const token = this.#cachedToken(scopes) ?? (await this.#sharedToken(scopes, cred, signal));
+    const token = this.#cachedToken(scopes, chosen.id) ?? (await this.#sharedToken(scopes, chosen, signal));
     return `Bearer ${token.token}`;
   }
 
@@ -70,9 +95,16 @@ export class Authenticator {
     return true;
   }
 
-  async #getCredential(): Promise<Credential | undefined> {
-    this.#credential ??= this.#opts.credential();
-    return await this.#credential;
+  async #credentialFor(repository: string | undefined): Promise<ChosenCredential> {
+    let chosen = this.#credentials.get(repository ?? "");
+    if (chosen === undefined) {
+      chosen = this.#opts.credential(repository).then((credential) => ({
+        credential,
+        id: credentialId(credential),
+      }));
+      this.#credentials.set(repository ?? "", chosen);
+    }
+    return await chosen;
   }
 
   #remember(scopes: Scope[]): Scope[] {
@@ -83,10 +115,10 @@ export class Authenticator {
     return scopes.map((s) => this.#wanted.get(scopeKey(s)) ?? s);
   }
 
-  #cachedToken(scopes: Scope[]): CachedToken | undefined {
+  #cachedToken(scopes: Scope[], credentialId: string): CachedToken | undefined {
     const now = Date.now();
     this.#tokens = this.#tokens.filter((t) => t.expiresAt > now);
-    return this.#tokens.find((t) => scopesCover(t.scopes, scopes));
+    return this.#tokens.find((t) => t.credentialId === credentialId && scopesCover(t.scopes, scopes));
   }
 
   /**
@@ -94,18 +126,18 @@ export class Authenticator {
    * request for the same scopes already in flight; that request runs under
    * the signal of the caller that started it.
    */
-  #sharedToken(scopes: Scope[], cred: Credential | undefined, signal?: AbortSignal): Promise<CachedToken> {
+  #sharedToken(scopes: Scope[], chosen: ChosenCredential, signal?: AbortSignal): Promise<CachedToken> {
     const wanted = mergeScopes(this.#remember(scopes));
-    const key = wanted.map(formatScope).join(" ");
+    const key = `${chosen.id} ${wanted.map(formatScope).join(" ")}`;
     let pending = this.#pending.get(key);
     if (pending === undefined) {
-      pending = this.#newToken(wanted, cred, signal).finally(() => this.#pending.delete(key));
+      pending = this.#newToken(wanted, chosen, signal).finally(() => this.#pending.delete(key));
       this.#pending.set(key, pending);
     }
     return pending;
   }
 
-  async #newToken(wanted: Scope[], cred: Credential | undefined, signal?: AbortSignal): Promise<CachedToken> {
+  async #newToken(wanted: Scope[], chosen: ChosenCredential, signal?: AbortSignal): Promise<CachedToken> {
     const challenge = this.#challenge;
     const realm = challenge?.params.realm;
     if (realm === undefined) {
@@ -118,17 +150,24 @@ export class Authenticator {
       realm,
       service: challenge?.params.service,
       scopes: wanted,
-      credential: cred,
+      credential: chosen.credential,
       registry: this.#opts.registry,
       registryIsPlain: this.#opts.registryIsPlain(),
       dispatcher: this.#opts.dispatcher,
       userAgent: this.#opts.userAgent,
       signal,
     });
-    const cached = { ...token, scopes: wanted };
+    const cached = { ...token, scopes: wanted, credentialId: chosen.id };
     this.#tokens.push(cached);
     return cached;
   }
+}
+
+/** Tells credentials apart without keeping their secrets in cache keys: a sha256 of every field. */
+function credentialId(cred: Credential | undefined): string {
+  if (cred === undefined) return "anonymous";
+  const fields = [cred.username, cred.password, cred.identityToken, cred.registryToken];
+  return createHash("sha256").update(JSON.stringify(fields)).digest("hex");
 }
 
 function basicHeader(cred: Credential | undefined, registry: string): string {

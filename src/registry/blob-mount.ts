@@ -15,11 +15,13 @@ export interface BlobMountJob {
 
 /**
  * Statuses by which registries decline a mount they cannot or will not do:
- * unknown source (404), no pull on it (403), no mount support (405, 501),
- * quirks (400, 409). The caller then uploads the blob normally, and that
- * upload reports any real problem.
+ * unknown source (404), no pull on it (403, or 401 once a fresh token still
+ * lacks it: the target's credential, which a mount uses, may not read the
+ * source's namespace), no mount support (405, 501), quirks (400, 409). The
+ * caller then uploads the blob normally, and that upload reports any real
+ * problem.
  */
-const DECLINED = [400, 403, 404, 405, 409, 501];
+const DECLINED = [400, 401, 403, 404, 405, 409, 501];
 
 /**
  * Cross-repository mount: `POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<from>`

@@ -1,6 +1,6 @@
 import { isLoopbackRegistry, registryApiHost } from "../ref/reference.js";
 import { RegistryClient } from "./client.js";
-import { resolveCredential, type Credential } from "./credentials.js";
+import { credentialLookup, type Credential, type CredentialLookup } from "./credentials.js";
 import type { RetryPolicy } from "./retry.js";
 import { loadTlsOptions } from "./tls.js";
 import { RegistryTransport } from "./transport.js";
@@ -18,7 +18,7 @@ export interface RegistryOptions {
   certsDirs?: string[];
   /** The only auth file read (like --authfile); otherwise the usual search order. */
   authFile?: string;
-  /** Credentials to use instead of any auth file. */
+  /** Credentials to use for every repository instead of any auth file (--creds). */
   credential?: Credential;
   /** Environment for auth file lookup; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
@@ -46,16 +46,21 @@ export async function connectRegistry(
     apiHost: registryApiHost(registry),
     scheme,
     tls,
-    credential: async () =>
-      options.credential ??
-      (await resolveCredential(registry, undefined, {
-        authFile: options.authFile,
-        env: options.env,
-        onWarning: options.onWarning,
-      })),
+    credential: credentialsFor(registry, options),
     retry: options.retry,
     userAgent: options.userAgent ?? `airlock/${VERSION}`,
     onDebug: options.onDebug,
   });
   return new RegistryClient(transport);
+}
+
+/** --creds for every repository, else the auth files' entry for each repository (namespace keys first). */
+function credentialsFor(registry: string, options: RegistryOptions): CredentialLookup {
+  const fixed = options.credential;
+  if (fixed !== undefined) return () => Promise.resolve(fixed);
+  return credentialLookup(registry, {
+    authFile: options.authFile,
+    env: options.env,
+    onWarning: options.onWarning,
+  });
 }

@@ -70,36 +70,70 @@ export function loginFilePath(source: CredentialSource = {}): string {
 
 /**
  * The credential for a registry host ("docker.io", "localhost:5000",
- * "ghcr.io") and optionally a repository path ("library/ubuntu"). In each
- * file, in the order of authFileCandidates: the `credHelpers` helper for the
- * host, then the stored entries (namespaced keys longest first, then the host
- * key), then the `credsStore` helper. The first file that yields a credential
- * wins. Returns undefined for anonymous access.
+ * "ghcr.io") and optionally a repository path ("library/ubuntu"), as
+ * containers-auth.json(5) defines it. In each file, in the order of
+ * authFileCandidates: the `credHelpers` helper for the host, then the stored
+ * entries (namespace keys such as `ghcr.io/team` longest first, matched at
+ * path-component boundaries, then the host key), then the `credsStore`
+ * helper. The first file that yields a credential wins. Returns undefined for
+ * anonymous access.
  */
 export async function resolveCredential(
   registry: string,
   repository: string | undefined,
   source: CredentialSource = {},
 ): Promise<Credential | undefined> {
-  const host = registryHost(registry);
-  const keys = lookupKeys(host, repository);
-  for (const path of authFileCandidates(source)) {
-    const file = await readAuthFile(path);
-    const cred = file === undefined ? undefined : await credentialInFile(file, host, keys, source);
-    if (cred !== undefined) return cred;
-  }
-  return undefined;
+  return await credentialLookup(registry, source)(repository);
 }
+
+/** Looks up the credential for one repository of a registry (undefined: the registry as a whole). */
+export type CredentialLookup = (repository: string | undefined) => Promise<Credential | undefined>;
+
+/**
+ * resolveCredential for many repositories of one registry: each auth file is
+ * read at most once, and each credential helper asked at most once (helpers
+ * are keyed by host), however many repositories are looked up.
+ */
+export function credentialLookup(registry: string, source: CredentialSource = {}): CredentialLookup {
+  const host = registryHost(registry);
+  const files = new Map<string, Promise<AuthFile | undefined>>();
+  const helpers = new Map<string, Promise<Credential | undefined>>();
+  const ask: AskHelper = (file, helper, origin) => {
+    const key = `${helper}\0${helperServerURL(file, host)}`;
+    let answer = helpers.get(key);
+    if (answer === undefined) {
+      answer = askHelper(file, host, helper, origin, source);
+      helpers.set(key, answer);
+    }
+    return answer;
+  };
+  return async (repository) => {
+    const keys = lookupKeys(host, repository);
+    for (const path of authFileCandidates(source)) {
+      let read = files.get(path);
+      if (read === undefined) {
+        read = readAuthFile(path);
+        files.set(path, read);
+      }
+      const file = await read;
+      const cred = file === undefined ? undefined : await credentialInFile(file, host, keys, ask);
+      if (cred !== undefined) return cred;
+    }
+    return undefined;
+  };
+}
+
+type AskHelper = (file: AuthFile, helper: string, origin: string) => Promise<Credential | undefined>;
 
 async function credentialInFile(
   file: AuthFile,
   host: string,
   keys: string[],
-  source: CredentialSource,
+  ask: AskHelper,
 ): Promise<Credential | undefined> {
   const helper = credHelperFor(file, host);
   if (helper !== undefined) {
-    const cred = await askHelper(file, host, helper, `credHelpers in ${file.path}`, source);
+    const cred = await ask(file, helper, `credHelpers in ${file.path}`);
     if (cred !== undefined) return cred;
   }
   const stored = findStoredCredential(file, keys);
@@ -107,7 +141,7 @@ async function credentialInFile(
   // The default helper comes after the file's own entries, so that a login
   // airlock wrote into a file that also has a credsStore takes effect.
   if (file.credsStore === undefined || file.credsStore === helper) return undefined;
-  return askHelper(file, host, file.credsStore, `credsStore in ${file.path}`, source);
+  return ask(file, file.credsStore, `credsStore in ${file.path}`);
 }
 
 function askHelper(

@@ -65,3 +65,17 @@ export function scopesCover(granted: readonly Scope[], needed: readonly Scope[])
     return g !== undefined && (g.actions.includes("*") || n.actions.every((a) => g.actions.includes(a)));
   });
 }
+
+/**
+ * The repository whose credential a request (or token request) for `scopes`
+ * uses: the one written to (push or delete) when there is one — so a
+ * cross-repository mount, push on the target and pull on the source, asks
+ * with the target's credential, as docker and containers/image do — else the
+ * first repository; undefined for registry-wide scopes (the catalog) and
+ * none, which use the registry host's credential.
+ */
+export function credentialRepository(scopes: readonly Scope[]): string | undefined {
+  const repositories = scopes.filter((s) => s.type === "repository");
+  const writing = repositories.find((s) => s.actions.some((a) => a === "push" || a === "delete"));
+  return (writing ?? repositories[0])?.name;
+}

@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from "undici/types/header.js";
 import { AirlockError } from "../errors.js";
 import { Authenticator } from "./authenticator.js";
 import { parseChallenges } from "./challenge.js";
-import type { Credential } from "./credentials.js";
+import type { CredentialLookup } from "./credentials.js";
 import {
   isTlsProtocolMismatch,
   networkError,
@@ -56,7 +56,8 @@ export interface TransportOptions {
   /** "https", "http", or "auto": https, falling back to http when the port does not speak TLS (loopback only). */
   scheme: "https" | "http" | "auto";
   tls: TlsConnectOptions;
-  credential: () => Promise<Credential | undefined>;
+  /** The credential for a repository (undefined: the registry as a whole). */
+  credential: CredentialLookup;
   retry?: Partial<RetryPolicy>;
   userAgent: string;
   onDebug?: (line: string) => void;

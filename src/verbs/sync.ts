@@ -5,6 +5,7 @@ import type { ImageEntry, ImageList } from "../imagelist/types.js";
 import { expandTargets } from "../plan/select-tags.js";
 import { findPathProblem } from "../ref/grammar.js";
 import { parseRegistry } from "../ref/reference.js";
+import type { RegistryOptions } from "../registry/connect.js";
 import { RegistryStore } from "../store/registry-store.js";
 import { mapSettled } from "../util/pool.js";
 import { ClientPool } from "./client-pool.js";
@@ -19,6 +20,14 @@ export interface SyncOptions extends RemoteOptions {
   scoped?: boolean;
   /** Images copied at once; default 4. */
   concurrency?: number;
+  /**
+   * Registry options for the source registries only (on top of the shared
+   * ones), e.g. `{ credential }` for skopeo's --src-creds; the list's own
+   * per-registry settings still take precedence, as with skopeo.
+   */
+  srcOptions?: RegistryOptions;
+  /** Registry options for the destination registry only, e.g. `{ credential }` (--dest-creds). */
+  destOptions?: RegistryOptions;
   /** Told after each image. */
   onImage?: (done: SyncedImage) => void;
 }
@@ -58,8 +67,8 @@ export async function syncImages(
 ): Promise<SyncedImage[]> {
   const { registry: destRegistry, prefix } = parseDestination(dest);
   const list = await loadImageList(file);
-  const sources = new ClientPool(options, list.registries);
-  const targets = new ClientPool(options);
+  const sources = new ClientPool({ ...options, ...options.srcOptions }, list.registries);
+  const targets = new ClientPool({ ...options, ...options.destOptions });
   try {
     const jobs = await planJobs(list, new RegistryResolver(sources), prefix, options.scoped === true);
     const destClient = await targets.get(destRegistry);

@@ -19,7 +19,12 @@ import {
 import { manifestGet, pushNode } from "./fixture-push.js";
 import { skopeoPush, writeOciLayout } from "./fixture-skopeo.js";
 import type { BuiltImage, BuiltNode } from "./image-builder.js";
-import { startRegistry, type RegistryVariant, type TestRegistry } from "./registry.js";
+import {
+  startRegistry,
+  type RegistryVariant,
+  type StartRegistryOptions,
+  type TestRegistry,
+} from "./registry.js";
 import { runTool } from "./tools.js";
 
 /** One platform child of a fixture (or the image itself for a single-image fixture). */
@@ -180,7 +185,7 @@ export function seededStorage(): Promise<{ storageDir: string; fixtures: Fixture
 /** A registry of any variant already holding every fixture (its storage is a copy; nothing is pushed). */
 export async function startSeededRegistry(
   variant: RegistryVariant,
-  options: { deleteEnabled?: boolean } = {},
+  options: Omit<StartRegistryOptions, "copyStorageFrom"> = {},
 ): Promise<{ registry: TestRegistry; fixtures: FixtureSet }> {
   const { storageDir, fixtures } = await seededStorage();
   const registry = await startRegistry(variant, { ...options, copyStorageFrom: storageDir });

@@ -14,7 +14,12 @@ import { dump } from "js-yaml";
 import { onProcessExit } from "./exit-guard.js";
 import { makeTestPki, type TestPki } from "./pki.js";
 import { launchRegistry } from "./registry-process.js";
-import { startTokenIssuer, type TokenIssuer, type TokenRequestRecord } from "./token-issuer.js";
+import {
+  startTokenIssuer,
+  type TokenIssuer,
+  type TokenRequestRecord,
+  type TokenUser,
+} from "./token-issuer.js";
 import { requireTool, runTool } from "./tools.js";
 
 export type { TokenRequestRecord } from "./token-issuer.js";
@@ -26,6 +31,11 @@ export interface StartRegistryOptions {
   copyStorageFrom?: string;
   /** storage.delete.enabled; default false, as in a stock registry. */
   deleteEnabled?: boolean;
+  /**
+   * htpasswd and token variants: users accepted besides the test user. Their
+   * `namespaces` (token variant only) limit what the issuer grants them.
+   */
+  users?: TokenUser[];
 }
 
 export interface TestRegistry {
@@ -86,7 +96,7 @@ export async function startRegistry(
       await mkdir(storageDir, { recursive: true });
       await runTool("cp", ["-a", `${options.copyStorageFrom}/.`, storageDir]);
     }
-    setup = await prepareVariant(variant, dir);
+    setup = await prepareVariant(variant, dir, options.users ?? []);
     const configFile = join(dir, "config.yml");
     await writeFile(configFile, dump(registryConfig(storageDir, setup, options)));
     const registry = await launchRegistry(configFile);
@@ -111,30 +121,35 @@ async function teardown(issuer: TokenIssuer | undefined, removeDir: () => Promis
   }
 }
 
-async function prepareVariant(variant: RegistryVariant, dir: string): Promise<VariantSetup> {
+type User = TokenUser;
+
+async function prepareVariant(variant: RegistryVariant, dir: string, users: User[]): Promise<VariantSetup> {
   switch (variant) {
     case "plain":
       return {};
     case "htpasswd":
-      return prepareHtpasswd(dir);
+      return prepareHtpasswd(dir, users);
     case "tls":
       return { pki: await makeTestPki(join(dir, "pki")) };
     case "token":
-      return prepareToken(dir);
+      return prepareToken(dir, users);
   }
 }
 
-async function prepareHtpasswd(dir: string): Promise<VariantSetup> {
+async function prepareHtpasswd(dir: string, users: User[]): Promise<VariantSetup> {
   const credentials = newCredentials();
   const path = join(dir, "htpasswd");
   // bcryptjs writes $2b$; Go's bcrypt (and so the registry) accepts it. MD5 ($apr1$) would be ignored.
-  await writeFile(path, `${credentials.username}:${bcrypt.hashSync(credentials.password, BCRYPT_COST)}\n`);
+  const lines = [credentials, ...users].map(
+    (u) => `${u.username}:${bcrypt.hashSync(u.password, BCRYPT_COST)}\n`,
+  );
+  await writeFile(path, lines.join(""));
   return { credentials, auth: { htpasswd: { realm: "airlock-test", path } } };
 }
 
-async function prepareToken(dir: string): Promise<VariantSetup> {
+async function prepareToken(dir: string, users: User[]): Promise<VariantSetup> {
   const credentials = newCredentials();
-  const issuer = await startTokenIssuer({ ...credentials, dir: join(dir, "token") });
+  const issuer = await startTokenIssuer({ ...credentials, users, dir: join(dir, "token") });
   const token = {
     realm: issuer.realm,
     service: issuer.service,

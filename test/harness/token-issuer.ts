@@ -1,6 +1,6 @@
 /**
  * A small Docker token server (the `auth.token` realm) for tests. The test
- * user gets every action it asks for on repositories and the catalog; anonymous
+ * user (and any extra user) gets every action it asks for on repositories and the catalog; anonymous
  * callers get `pull` on repositories only, like a public registry; wrong
  * credentials get 401. Every request is recorded for assertions.
  */
@@ -23,9 +23,19 @@ export interface TokenRequestRecord {
   status: number;
 }
 
+/** A user of the issuer; with `namespaces`, granted only repositories in them (and no catalog). */
+export interface TokenUser {
+  username: string;
+  password: string;
+  /** e.g. ["team"]: team/app yes, teamx/app and other/app only what anonymous gets. */
+  namespaces?: string[];
+}
+
 export interface TokenIssuerOptions {
   username: string;
   password: string;
+  /** Users accepted besides `username`. */
+  users?: TokenUser[];
   /** Where the signing key and its certificate are written. */
   dir: string;
   issuer?: string;
@@ -150,7 +160,8 @@ function issueTokenResponse(
   caller: Exclude<Caller, undefined>,
 ): TokenResponse {
   const subject = caller === "anonymous" ? "" : caller.user;
-  const access = grantAccess(request.scopes, caller !== "anonymous");
+  const namespaces = caller === "anonymous" ? undefined : namespacesOf(context.options, caller.user);
+  const access = grantAccess(request.scopes, caller !== "anonymous", namespaces);
   const claims = { issuer: context.issuer, audience: context.service, subject, access };
   const token = signToken(context.key, { ...claims, expiresInSeconds: EXPIRES_IN_SECONDS });
   const response: TokenResponse = {
@@ -167,13 +178,22 @@ function issueTokenResponse(
   return response;
 }
 
-/** The user gets what it asked for on repositories and the catalog; anonymous gets repository pulls. */
-export function grantAccess(scopes: string[], authenticated: boolean): AccessEntry[] {
+/**
+ * The user gets what it asked for on repositories and the catalog, or, when
+ * confined to namespaces, on repositories in them alone; anonymous gets
+ * repository pulls.
+ */
+export function grantAccess(scopes: string[], authenticated: boolean, namespaces?: string[]): AccessEntry[] {
   const granted: AccessEntry[] = [];
   for (const entry of scopes.map(parseScope)) {
     if (entry === undefined) continue;
     const isCatalog = entry.type === "registry" && entry.name === "catalog";
     if (entry.type !== "repository" && !isCatalog) continue;
+    const inside =
+      namespaces === undefined ||
+      (entry.type === "repository" && namespaces.some((n) => entry.name.startsWith(`${n}/`)));
+    // A user confined to namespaces gets nothing outside them, not even an anonymous pull.
+    if (!inside) continue;
     const actions = authenticated
       ? entry.actions
       : entry.type === "repository"
@@ -198,8 +218,14 @@ function callerFromAuthorization(options: TokenIssuerOptions, header: string | u
   return checkPassword(options, decoded.slice(0, colon), decoded.slice(colon + 1));
 }
 
+function namespacesOf(options: TokenIssuerOptions, user: string): string[] | undefined {
+  return options.users?.find((u) => u.username === user)?.namespaces;
+}
+
 function checkPassword(options: TokenIssuerOptions, username?: string, password?: string): Caller {
-  return username === options.username && password === options.password ? { user: username } : undefined;
+  const users = [{ username: options.username, password: options.password }, ...(options.users ?? [])];
+  const known = users.some((u) => u.username === username && u.password === password);
+  return known && username !== undefined ? { user: username } : undefined;
 }
 
 function recordOf(method: string, request: TokenRequest, status: number): TokenRequestRecord {

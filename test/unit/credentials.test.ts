@@ -17,6 +17,7 @@ import { after, before, describe, it } from "node:test";
 import { AirlockError } from "../../src/errors.js";
 import {
   authFileCandidates,
+  credentialLookup,
   loginFilePath,
   removeLogin,
   resolveCredential,
@@ -24,6 +25,14 @@ import {
   type Credential,
   type CredentialSource,
 } from "../../src/registry/credentials.js";
+import {
+  CATALOG_SCOPE,
+  credentialRepository,
+  deleteScope,
+  pullScope,
+  pushScope,
+  type Scope,
+} from "../../src/registry/scope.js";
 import { writeFileAtomic } from "../../src/stream/atomic-file.js";
 
 const SECRET = "s3cr3t:PASS\u00e9word";
@@ -247,6 +256,79 @@ describe("resolveCredential key matching", () => {
       assert.equal(cred?.username, want, `${registry} ${repository ?? ""}`);
     }
   });
+});
+
+describe("namespace keys across files and helpers", () => {
+  it("the first file with any match wins: its host key beats a later file's namespace key", async () => {
+    const { home, source } = await makeHome();
+    await writeJson(join(home, ".config", "containers", "auth.json"), {
+      auths: { "ghcr.io": basic("host") },
+    });
+    await writeJson(dockerConfig(home), { auths: { "ghcr.io/team": basic("team") } });
+    assert.equal((await resolveCredential("ghcr.io", "team/app", source))?.username, "host");
+  });
+
+  it("a file without a match for the repository passes the search on to a namespace key", async () => {
+    const { home, source } = await makeHome();
+    await writeJson(join(home, ".config", "containers", "auth.json"), {
+      auths: { "ghcr.io/other": basic("other") },
+    });
+    await writeJson(dockerConfig(home), { auths: { "ghcr.io/team": basic("team") } });
+    assert.equal((await resolveCredential("ghcr.io", "team/app", source))?.username, "team");
+    assert.equal((await resolveCredential("ghcr.io", "other/app", source))?.username, "other");
+    assert.equal(await resolveCredential("ghcr.io", "third/app", source), undefined);
+  });
+
+  it("a key with a scheme is a host key whatever its path (legacy docker keys)", async () => {
+    const { home, source } = await makeHome();
+    await writeJson(dockerConfig(home), {
+      auths: { "https://ghcr.io/team": basic("legacy"), "ghcr.io/team/app": basic("app") },
+    });
+    assert.equal((await resolveCredential("ghcr.io", "team/app", source))?.username, "app");
+    assert.equal((await resolveCredential("ghcr.io", "elsewhere/app", source))?.username, "legacy");
+  });
+
+  it("credHelpers are keyed by host: a namespace key there is not a helper for it", async () => {
+    const { home, source } = await makeHome();
+    await writeJson(dockerConfig(home), {
+      credHelpers: { "ghcr.io/team": "airlocktest" },
+      auths: { "ghcr.io": basic("stored") },
+    });
+    assert.equal((await resolveCredential("ghcr.io", "team/app", source))?.username, "stored");
+  });
+
+  it("a host's helper answers for every repository, asked once per lookup", async () => {
+    const { home, source } = await makeHome();
+    await writeJson(dockerConfig(home), {
+      credHelpers: { "helper-once.example": "airlocktest" },
+      auths: { "helper-once.example/team": basic("team") },
+    });
+    const log = join(binDir, "airlocktest.log");
+    const before = (await readFile(log, "utf8").catch(() => "")).split("\n").length;
+    const lookup = credentialLookup("helper-once.example", source);
+    for (const repository of ["team/app", "other/app", undefined, "third"]) {
+      assert.equal((await lookup(repository))?.username, "helper-user");
+    }
+    const after = (await readFile(log, "utf8")).split("\n").length;
+    assert.equal(after - before, 1);
+  });
+});
+
+describe("credentialRepository", () => {
+  const cases: { name: string; scopes: Scope[]; want: string | undefined }[] = [
+    { name: "a pull", scopes: [pullScope("team/app")], want: "team/app" },
+    { name: "a push", scopes: [pushScope("team/app")], want: "team/app" },
+    {
+      name: "a mount: the target, whatever the order",
+      scopes: [pullScope("other/base"), pushScope("team/app")],
+      want: "team/app",
+    },
+    { name: "a delete", scopes: [pullScope("a/b"), deleteScope("team/app")], want: "team/app" },
+    { name: "several pulls: the first", scopes: [pullScope("x/y"), pullScope("z")], want: "x/y" },
+    { name: "the catalog: the host", scopes: [CATALOG_SCOPE], want: undefined },
+    { name: "no scope (ping): the host", scopes: [], want: undefined },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(credentialRepository(c.scopes), c.want));
 });
 
 describe("resolveCredential entry decoding", () => {

@@ -1,6 +1,7 @@
 import type { CopyOptions, CopyResult } from "../../verbs/copy.js";
 import type { PullFormat } from "../../verbs/pull-push.js";
 import { flag, stringValue, type Command, type OptionSpec, type OptionValues } from "../command.js";
+import { SIDE_CREDS_HELP, SIDE_CREDS_OPTIONS, sideCredentials } from "../credential-flags.js";
 import { writeLines } from "../output.js";
 import { parseConcurrency } from "../parse.js";
 
@@ -66,13 +67,15 @@ children first; files and directories appear only when complete. Digests are kep
 whenever the destination can hold the manifests as they are (not docker-archive, which
 rebuilds them).
 ${TRANSPORT_HELP}
-${SELECT_HELP}`,
-  options: SELECT_OPTIONS,
+${SELECT_HELP}
+${SIDE_CREDS_HELP}`,
+  options: { ...SELECT_OPTIONS, ...SIDE_CREDS_OPTIONS },
   args: [2, 2],
   async run({ positionals, values, remote, io, say }) {
     const [src = "", dst = ""] = positionals;
+    const sides = await sideCredentials(values, io, remote.signal);
     const { copyImage } = await import("../../verbs/copy.js");
-    const result = await copyImage(src, dst, selectOptions(values, remote));
+    const result = await copyImage(src, dst, { ...selectOptions(values, remote), ...sides });
     await report(result, `copied ${src} to ${dst}`, values, io, say);
   },
 };

@@ -1,5 +1,6 @@
 import { AirlockError } from "../../errors.js";
 import { flag, stringValue, type Command } from "../command.js";
+import { SIDE_CREDS_OPTIONS, sideCredentials } from "../credential-flags.js";
 import { writeLines } from "../output.js";
 import { parseConcurrency } from "../parse.js";
 
@@ -19,13 +20,17 @@ tried; the failures are listed at the end. skopeo's own form
   --dest REGISTRY[/PREFIX]   where the images go
   -a, --all              every platform, indexes byte for byte
   --scoped               DEST/<host>/<full path>:TAG instead of DEST/<last part>:TAG
-  --concurrency N        images at once (default 4)`,
+  --concurrency N        images at once (default 4)
+  --src-creds USER[:PASS]   credentials for the source registries, where FILE gives none
+                            (asks for PASS on a terminal)
+  --dest-creds USER[:PASS]  credentials for the destination registry`,
   options: {
     src: { type: "string" },
     dest: { type: "string" },
     all: { type: "boolean", short: "a" },
     scoped: { type: "boolean" },
     concurrency: { type: "string" },
+    ...SIDE_CREDS_OPTIONS,
   },
   args: [1, 2],
   async run({ positionals, values, remote, io, say }) {
@@ -36,9 +41,11 @@ tried; the failures are listed at the end. skopeo's own form
     else if (positionals.length === 2)
       throw new AirlockError("ERR_USAGE", "sync takes one FILE; give the destination with --dest");
     if (dest === undefined) throw new AirlockError("ERR_USAGE", "--dest REGISTRY[/PREFIX] is required");
+    const sides = await sideCredentials(values, io, remote.signal);
     const { syncImages } = await import("../../verbs/sync.js");
     const synced = await syncImages(positionals[0] ?? "", dest, {
       ...remote,
+      ...sides,
       all: flag(values, "all"),
       scoped: flag(values, "scoped"),
       concurrency: parseConcurrency(stringValue(values, "concurrency")),
