@@ -41,9 +41,10 @@ export function isTerminal(stdin: NodeJS.ReadableStream): stdin is ReadStream {
 export async function promptLine(io: PromptIo, question: string, options: PromptOptions): Promise<string> {
   const stdin = io.stdin;
   if (!isTerminal(stdin)) throw new AirlockError("ERR_USAGE", "cannot ask: stdin is not a terminal");
-  io.stderr.write(question);
+  // Echo goes off before the question shows: keys typed as soon as it appears must not be echoed.
   const wasRaw = stdin.isRaw;
   stdin.setRawMode(true);
+  io.stderr.write(question);
   try {
     return await readLine(stdin, (text) => options.echo && io.stderr.write(text), options.signal);
   } finally {
