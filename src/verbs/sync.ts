@@ -19,6 +19,10 @@ export interface SyncOptions extends RemoteOptions {
   scoped?: boolean;
   /** Images copied at once; default 4. */
   concurrency?: number;
+  /** Registry options for the sources only (on top of the shared ones). */
+  srcOptions?: RemoteOptions;
+  /** Registry options for the destination only. */
+  destOptions?: RemoteOptions;
   /** Told after each image. */
   onImage?: (done: SyncedImage) => void;
 }
@@ -58,8 +62,8 @@ export async function syncImages(
 ): Promise<SyncedImage[]> {
   const { registry: destRegistry, prefix } = parseDestination(dest);
   const list = await loadImageList(file);
-  const sources = new ClientPool(options, list.registries);
-  const targets = new ClientPool(options);
+  const sources = new ClientPool({ ...options, ...options.srcOptions }, list.registries);
+  const targets = new ClientPool({ ...options, ...options.destOptions });
   try {
     const jobs = await planJobs(list, new RegistryResolver(sources), prefix, options.scoped === true);
     const destClient = await targets.get(destRegistry);

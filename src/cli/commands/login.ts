@@ -1,9 +1,11 @@
 import { text } from "node:stream/consumers";
 import { AirlockError } from "../../errors.js";
 import { flag, stringValue, type Command } from "../command.js";
+import { writeJson } from "../output.js";
 
 export const loginCommand: Command = {
   name: "login",
+  registryRefs: { args: [0] },
   summary: "store credentials for a registry (docker config.json format)",
   usage: "REGISTRY -u USER --password-stdin",
   help: `Checks USER and the password against REGISTRY, then stores them in the docker
@@ -18,13 +20,14 @@ else ~/.docker/config.json. Nothing is stored if the registry refuses them.
     "password-stdin": { type: "boolean" },
   },
   args: [1, 1],
-  async run({ positionals, values, remote, io, say }) {
+  async run({ positionals, values, remote, io, say, json }) {
     const username = stringValue(values, "username");
     if (username === undefined) throw new AirlockError("ERR_USAGE", "login needs --username (-u)");
     const password = await readPassword(values, io.stdin, say);
     const { login } = await import("../../verbs/login.js");
     const result = await login(positionals[0] ?? "", { username, password }, remote);
-    say(`Login Succeeded: credentials for ${result.registry} stored in ${result.authFile}`);
+    if (json) await writeJson(io.stdout, result);
+    else say(`Login Succeeded: credentials for ${result.registry} stored in ${result.authFile}`);
   },
 };
 
@@ -48,14 +51,16 @@ async function readPassword(
 
 export const logoutCommand: Command = {
   name: "logout",
+  registryRefs: { args: [0] },
   summary: "remove stored credentials for a registry",
   usage: "REGISTRY",
   help: "Removes REGISTRY's entry from the auth file that login writes.",
   options: {},
   args: [1, 1],
-  async run({ positionals, remote, say }) {
+  async run({ positionals, remote, io, say, json }) {
     const { logout } = await import("../../verbs/login.js");
     const result = await logout(positionals[0] ?? "", remote);
+    if (json) return void (await writeJson(io.stdout, result));
     say(
       result.removed
         ? `Removed login credentials for ${result.registry} from ${result.authFile}`
