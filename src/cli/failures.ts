@@ -67,7 +67,7 @@ export function exitCodeOfGroups(groups: readonly FailureGroup[]): number {
  */
 export function causeOf(failure: ImageFailure): string {
   let text = failure.message.replace(/\b[a-z0-9]+:[0-9a-f]{32,}\b/g, MASK);
-  text = text.replace(/\bhttps?:\/\/([^/\s]+)\S*/g, "$1");
+  text = text.replace(/\bhttps?:\/\/([^/\s)]+)[^\s)]*/g, "$1");
   for (const part of imageParts(failure.reference)) {
     text = text.replace(new RegExp(`(?<![\\w./-])${escapeRegExp(part)}(?![\\w-])`, "g"), MASK);
   }
