@@ -1,5 +1,5 @@
 import { isAirlockError, messageOf } from "../errors.js";
-import { PlanError } from "../plan/planner.js";
+import { PlanError } from "../plan/plan-error.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
 import { exitCodeOfGroups, formatGroup, groupFailures, type ImageFailure } from "./failures.js";
 import type { Log } from "./log.js";
