@@ -107,3 +107,17 @@ export async function sideCredentials(
   }
   return sides;
 }
+
+/** Adds the side credentials to options that may already hold side settings (--src-tls-verify). */
+export function withSideCredentials<T extends { srcOptions?: object; destOptions?: object }>(
+  options: T,
+  sides: SideCredentials,
+): T {
+  return {
+    ...options,
+    ...(sides.srcOptions === undefined ? {} : { srcOptions: { ...options.srcOptions, ...sides.srcOptions } }),
+    ...(sides.destOptions === undefined
+      ? {}
+      : { destOptions: { ...options.destOptions, ...sides.destOptions } }),
+  };
+}

@@ -14,9 +14,11 @@ ${lines.join("\n")}
 
 ${GLOBAL_HELP}
 
-Run "airlock COMMAND --help" for a command's flags. Exit codes: 0 ok, 1 failure,
-2 bad input, 3 not found, 4 authentication, 5 network/TLS, 6 integrity,
-7 registry error, 70 internal error, 130 interrupted.
+Run "airlock help COMMAND" (or "airlock COMMAND --help") for a command's flags, and
+"airlock completion bash|zsh|fish" for a completion script. A registry reference may
+be written docker://REF. Exit codes: 0 ok, 1 failure, 2 bad input, 3 not found,
+4 authentication, 5 network/TLS, 6 integrity, 7 registry error, 70 internal error,
+130 interrupted.
 `;
 }
 

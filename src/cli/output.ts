@@ -17,3 +17,8 @@ export async function writeLines(out: NodeJS.WritableStream, lines: readonly str
 export async function streamOut(source: Readable, out: NodeJS.WritableStream): Promise<void> {
   await pipeline(source, out, { end: false });
 }
+
+/** --json: the value as indented JSON, one document. */
+export async function writeJson(out: NodeJS.WritableStream, value: unknown): Promise<void> {
+  await writeOut(out, JSON.stringify(value, null, 2) + "\n");
+}

@@ -1,38 +1,57 @@
-import { parseArgs } from "node:util";
-import { AirlockError, isAirlockError, messageOf } from "../errors.js";
+import { AirlockError } from "../errors.js";
 import { VERSION } from "../version.js";
 import type { RemoteOptions } from "../verbs/options.js";
-import { GLOBAL_OPTIONS, flag, stringValue, type Command, type Io, type OptionValues } from "./command.js";
-import { findCommand } from "./commands/index.js";
+import { skipsTlsVerify } from "./argv.js";
+import { stringValue, type Io, type OptionValues } from "./command.js";
+import {
+  checkArgCount,
+  commandName,
+  parseCommandLine,
+  takeRegistryRefs,
+  unknownCommand,
+} from "./command-line.js";
+import { COMMANDS, findCommand } from "./commands/index.js";
 import { globalCredential } from "./credential-flags.js";
-import { ExitCode, exitCodeFor } from "./exit-codes.js";
+import { ExitCode } from "./exit-codes.js";
 import { commandHelp, mainHelp } from "./help.js";
+import { createLog, logLevelOf, type Log } from "./log.js";
+import { reportError, reportInterrupted, type ErrorSink } from "./report.js";
 
 /** Runs airlock with `argv` (without node and script); resolves to the exit code. Never throws. */
 export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
-  const say = (line: string): void => void io.stderr.write(line + "\n");
-  let verbose = argv.includes("-v") || argv.includes("--verbose");
+  // Until the flags are parsed, errors are told as the command line seems to ask.
+  const early = argv.slice(0, argv.includes("--") ? argv.indexOf("--") : undefined);
+  const sink: ErrorSink = {
+    stderr: io.stderr,
+    json: early.includes("--json"),
+    log: createLog(io.stderr, early.includes("-v") || early.includes("--verbose") ? "debug" : "info"),
+  };
   try {
     const name = commandName(argv);
     if (name === undefined) return topLevel(argv, io);
     const command = findCommand(name);
-    if (command === undefined) {
-      throw new AirlockError("ERR_USAGE", `unknown command "${name}": run "airlock --help" for the list`);
-    }
-    const { values, positionals } = parseCommandLine(command, argv);
-    verbose = flag(values, "verbose");
-    if (flag(values, "help")) {
+    if (command === undefined) throw unknownCommand(name, COMMANDS);
+    const line = parseCommandLine(command, argv);
+    const { values } = line;
+    sink.json = values.json === true;
+    const log = createLog(io.stderr, logLevelOf(values));
+    sink.log = log;
+    alignLevelFlags(values, log);
+    if (values.help === true) {
       io.stdout.write(commandHelp(command));
       return ExitCode.Ok;
     }
-    checkArgCount(command, positionals.slice(1));
-    const remote = remoteOptions(values, verbose, say, signal);
+    checkArgCount(command, line.args);
+    takeRegistryRefs(command, line);
+    const remote = remoteOptions(values, log, signal);
     const credential = await globalCredential(stringValue(values, "creds"), process.env, io, signal);
     if (credential !== undefined) remote.credential = credential;
-    const code = await command.run({ positionals: positionals.slice(1), values, remote, io, say });
+    const say = log.info;
+    const code = await command.run({ positionals: line.args, values, remote, io, say, log, json: sink.json });
+    if (signal?.aborted === true) return reportInterrupted(sink);
     return code ?? ExitCode.Ok;
   } catch (err) {
-    return reportError(err, verbose, say, signal);
+    return reportError(err, sink, signal);
   }
 }
 
@@ -48,78 +67,22 @@ function topLevel(argv: string[], io: Io): number {
   throw new AirlockError("ERR_USAGE", `unknown flag ${argv[0] ?? ""}: run "airlock --help"`);
 }
 
-/** The first argument that is not a global flag or a global flag's value. */
-function commandName(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    if (!arg.startsWith("-")) return arg;
-    const spec = GLOBAL_OPTIONS[arg.replace(/^--?/, "")];
-    if (spec?.type === "string" && !arg.includes("=")) i++;
-  }
-  return undefined;
+/** Commands read their own --quiet and -v; the log level (from any of the flags) decides both. */
+function alignLevelFlags(values: OptionValues, log: Log): void {
+  values.quiet = !log.enabled("info");
+  values.verbose = log.enabled("debug");
 }
 
-function parseCommandLine(command: Command, argv: string[]): { values: OptionValues; positionals: string[] } {
-  try {
-    const parsed = parseArgs({
-      args: argv,
-      options: { ...GLOBAL_OPTIONS, ...command.options },
-      allowPositionals: true,
-      strict: true,
-    });
-    return { values: parsed.values as OptionValues, positionals: parsed.positionals };
-  } catch (err) {
-    // node:util's messages go on to explain "--"; the first sentence is what matters.
-    const text = (messageOf(err).split("\n")[0] ?? "").split(". ")[0] ?? "";
-    throw new AirlockError("ERR_USAGE", `${text.replace(/\.$/, "")}: run "airlock ${command.name} --help"`);
-  }
-}
-
-function checkArgCount(command: Command, args: string[]): void {
-  const [min, max] = command.args;
-  if (args.length < min || args.length > max) {
-    throw new AirlockError(
-      "ERR_USAGE",
-      `airlock ${command.name} takes ${command.usage}, got ${args.length} argument(s): run "airlock ${command.name} --help"`,
-    );
-  }
-}
-
-function remoteOptions(
-  values: OptionValues,
-  verbose: boolean,
-  say: (line: string) => void,
-  signal?: AbortSignal,
-): RemoteOptions {
+function remoteOptions(values: OptionValues, log: Log, signal?: AbortSignal): RemoteOptions {
   const caFiles = values["ca-file"];
   const options: RemoteOptions = {
-    insecure: flag(values, "insecure"),
-    plainHttp: flag(values, "plain-http"),
+    insecure: skipsTlsVerify(values),
+    plainHttp: values["plain-http"] === true,
     caFiles: Array.isArray(caFiles) ? caFiles.map(String) : undefined,
     authFile: stringValue(values, "authfile"),
-    onWarning: (message) => say(`airlock: warning: ${message}`),
+    onWarning: (message) => log.warn(message),
     signal,
   };
-  if (verbose) options.onDebug = (line) => say(`airlock: debug: ${line}`);
+  if (log.enabled("debug")) options.onDebug = (line) => log.debug(line);
   return options;
-}
-
-function reportError(
-  err: unknown,
-  verbose: boolean,
-  say: (line: string) => void,
-  signal?: AbortSignal,
-): number {
-  if (signal?.aborted === true) {
-    say("airlock: interrupted");
-    return ExitCode.Interrupted;
-  }
-  if (isAirlockError(err)) {
-    say(`airlock: error: ${err.message}`);
-    if (verbose && err.cause !== undefined) say(`airlock: cause: ${messageOf(err.cause)}`);
-    return exitCodeFor(err.code);
-  }
-  const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  say(`airlock: internal error (a bug in airlock; please report it with this trace):\n${stack}`);
-  return ExitCode.Internal;
 }

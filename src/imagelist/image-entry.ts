@@ -11,7 +11,7 @@ import {
   referenceSelector,
   type WrittenReference,
 } from "./selectors.js";
-import { joinWords } from "./suggest.js";
+import { joinWords } from "../util/suggest.js";
 import type { ImageEntry, TagSelector } from "./types.js";
 
 const SELECTOR_KEYS = ["tags", "tagRegex", "semver"] as const;

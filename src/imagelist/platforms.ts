@@ -3,7 +3,7 @@
 import { formatPlatform, parsePlatform } from "../oci/platform.js";
 import type { Path } from "./paths.js";
 import type { Reporter } from "./problems.js";
-import { closest } from "./suggest.js";
+import { closest } from "../util/suggest.js";
 
 /** mindthegap's default, and airlock's, when a list names no platforms. */
 export const DEFAULT_PLATFORMS: readonly string[] = ["linux/amd64"];

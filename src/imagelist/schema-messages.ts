@@ -7,7 +7,7 @@ import type { ErrorObject } from "ajv/dist/2020.js";
 import type { Path } from "./paths.js";
 import type { Reporter } from "./problems.js";
 import { isSecretKey, secretKeyMessage } from "./secrets.js";
-import { closest, quotedList } from "./suggest.js";
+import { closest, quotedList } from "../util/suggest.js";
 
 /** Messages for particular schema locations (ajv `schemaPath`), where the generic wording is poor. */
 export type SchemaMessages = Readonly<Record<string, string>>;

@@ -1,4 +1,4 @@
-import { AirlockError, isAirlockError, type ErrorCode } from "../errors.js";
+import { isAirlockError } from "../errors.js";
 import type { ImageEntry, ImageList } from "../imagelist/types.js";
 import { parseReference } from "../ref/reference.js";
 import { mapSettled } from "../util/pool.js";
@@ -6,6 +6,7 @@ import { entryKey, listHash } from "./entry-key.js";
 import { LOCK_VERSION, type Lock, type LockEntry, type LockedImage } from "./lock-types.js";
 import { resolveImage } from "./resolve-image.js";
 import type { Resolver } from "./resolver.js";
+import { PlanError, type PlanProblem } from "./plan-error.js";
 import { expandTargets, type Target } from "./select-tags.js";
 import { computeTotals } from "./totals.js";
 
@@ -20,26 +21,7 @@ export interface PlanOptions {
   onProgress?: (done: number, total: number, reference: string) => void;
 }
 
-/** One entry that could not be resolved. */
-export interface PlanProblem {
-  entry: ImageEntry;
-  code: ErrorCode;
-  message: string;
-}
-
-/** Every entry that failed, at once; the lock is not written. */
-export class PlanError extends AirlockError {
-  readonly problems: PlanProblem[];
-  constructor(problems: PlanProblem[]) {
-    const lines = problems.map(
-      (p) =>
-        `${p.entry.position.file}:${p.entry.position.line}:${p.entry.position.column} ${p.entry.source}: ${p.message}`,
-    );
-    super(problems[0]?.code ?? "ERR_NOT_FOUND", lines.join("\n"));
-    this.name = "PlanError";
-    this.problems = problems;
-  }
-}
+export { PlanError, type PlanProblem } from "./plan-error.js";
 
 /**
  * Resolves an image list into a lock: tag → top manifest → selected platform

@@ -18,6 +18,10 @@ const FILE_TRANSPORTS: readonly FileTransport[] = ["oci", "oci-archive", "docker
 /** skopeo transports airlock knows of but does not read or write. */
 const FOREIGN = ["containers-storage", "docker-daemon", "ostree", "sif", "tarball"];
 
+const DOCKER = "docker://";
+/** `name://`, as in docker://REF. */
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+
 const EXPECTED =
   "expected docker://REF (or a bare reference), oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REF], dir:DIR or bundle:FILE[:REF]";
 
@@ -31,9 +35,11 @@ function usage(message: string): AirlockError {
  *   empty path; ERR_REF_INVALID for a bad reference.
  */
 export function parseLocation(input: string): ImageLocation {
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(input);
+  const scheme = SCHEME.exec(input);
   if (scheme !== null) {
-    if (scheme[1] === "docker") return { transport: "docker", reference: parseReference(input.slice(9)) };
+    if (scheme[1] === "docker") {
+      return { transport: "docker", reference: parseReference(input.slice(DOCKER.length)) };
+    }
     throw unknownTransport(scheme[1] ?? "", input);
   }
   const colon = input.indexOf(":");
@@ -51,6 +57,24 @@ export function parseLocation(input: string): ImageLocation {
     if (/^[a-z][a-z0-9-]*$/.test(prefix)) throw unknownTransport(prefix, input);
     throw err;
   }
+}
+
+/**
+ * A registry reference (or repository, or registry host) as a command that only
+ * speaks to registries takes it: `docker://X` is X, a bare X stays; a file
+ * transport is refused with one line naming what the command needs.
+ * @throws AirlockError ERR_USAGE for any other transport.
+ */
+export function registryReference(input: string, needs: string): string {
+  if (input.startsWith(DOCKER)) return input.slice(DOCKER.length);
+  const scheme = SCHEME.exec(input)?.[1];
+  const prefix = scheme ?? input.slice(0, Math.max(0, input.indexOf(":")));
+  const named = [...FILE_TRANSPORTS, ...FOREIGN, "docker"].includes(prefix);
+  if (scheme === undefined && !named) return input;
+  const location = parseLocation(input); // an unsupported or malformed transport is refused here
+  throw usage(
+    `${needs}: "${input}" is a local location (${location.transport}:), not a registry reference (docker://REF or REF)`,
+  );
 }
 
 function unknownTransport(name: string, input: string): AirlockError {

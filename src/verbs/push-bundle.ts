@@ -129,6 +129,10 @@ async function pushOne(
     options.onEvent?.({ type: "image", outcome });
     return outcome;
   });
+  // Ctrl-C ends the run: the images it cut short did not fail each on their own.
+  if (options.signal?.aborted === true) {
+    throw new AirlockError("ERR_ABORTED", "push interrupted", { cause: options.signal.reason });
+  }
   outcomes.forEach((o, i) => {
     if (o.status === "fulfilled") result.images.push(o.value);
     else {

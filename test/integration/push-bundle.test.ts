@@ -168,8 +168,11 @@ images:
       await writeFile(bad, `mappings:\n  - from: ${a.host}/fixtures\n`);
       const refused = await pushTo(bad);
       assert.equal(refused.code, 2, refused.stderr);
-      assert.match(refused.stderr, /^airlock: error: .*bad-mapping\.yaml: mappings\[0\] needs "from".*"to"/);
+      // With --json the error is one JSON object on stderr.
       assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+      const error = JSON.parse(refused.stderr) as { code: string; message: string };
+      assert.equal(error.code, "ERR_USAGE");
+      assert.match(error.message, /bad-mapping\.yaml: mappings\[0\] needs "from".*"to"/);
       assert.equal((await runAirlock(["catalog", c.host])).stdout.toString(), "");
 
       const good = join(state, "mapping.yaml");

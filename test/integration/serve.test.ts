@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { load } from "js-yaml";
 import { targetRepository, targetTag } from "../../src/bundle/target-name.js";
 import { serveCommand } from "../../src/cli/commands/serve.js";
+import { createLog } from "../../src/cli/log.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import type { LockedImage, Lock } from "../../src/plan/lock-types.js";
 import { serveRegistry, type ServedRegistry } from "../../src/serve/server.js";
@@ -320,6 +321,8 @@ images:
         lines.push(line);
         if (line.startsWith("serving")) announced();
       },
+      log: createLog(sink, "info"),
+      json: false,
     });
     await ready;
     const match = /^serving (\d+) images at (http:\/\/127\.0\.0\.1:(\d+))$/.exec(lines.at(-1) ?? "");

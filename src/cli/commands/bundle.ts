@@ -1,7 +1,7 @@
 import { formatBytes } from "../../plan/diff-format.js";
 import { flag, stringValue, type Command } from "../command.js";
 import { bundleProgress } from "../bundle-progress.js";
-import { writeOut } from "../output.js";
+import { writeJson } from "../output.js";
 import { parseConcurrency, parseSize } from "../parse.js";
 
 export const createBundleCommand: Command = {
@@ -24,7 +24,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
   --concurrency N          downloads in flight per registry (default 8)
   --split SIZE             write parts smaller than SIZE (e.g. 4G for FAT32, 700M), each a valid
                            OCI layout of whole images that can be verified and pushed on its own
-  --quiet                  no progress
+  -q, --quiet              no progress, no summary
   --json                   print a JSON summary on stdout at the end`,
   options: {
     file: { type: "string", short: "f" },
@@ -35,11 +35,9 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
     cache: { type: "string" },
     concurrency: { type: "string" },
     split: { type: "string" },
-    quiet: { type: "boolean", short: "q" },
-    json: { type: "boolean" },
   },
   args: [0, 0],
-  async run({ values, remote, io, say }) {
+  async run({ values, remote, io, say, json }) {
     const platforms = values.platform;
     const split = stringValue(values, "split");
     const { createBundle } = await import("../../verbs/create-bundle.js");
@@ -58,7 +56,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
         onEvent: progress.onEvent,
       });
       progress.stop();
-      if (flag(values, "json")) await writeOut(io.stdout, JSON.stringify(result, null, 2) + "\n");
+      if (json) await writeJson(io.stdout, result);
       if (!flag(values, "quiet")) {
         const where = result.parts.length > 1 ? `${result.parts.length} parts` : result.file;
         say(

@@ -1,8 +1,14 @@
 import type { CopyOptions, CopyResult } from "../../verbs/copy.js";
 import type { PullFormat } from "../../verbs/pull-push.js";
+import { sideTlsOptions } from "../argv.js";
 import { flag, stringValue, type Command, type OptionSpec, type OptionValues } from "../command.js";
-import { SIDE_CREDS_HELP, SIDE_CREDS_OPTIONS, sideCredentials } from "../credential-flags.js";
-import { writeLines } from "../output.js";
+import {
+  SIDE_CREDS_HELP,
+  SIDE_CREDS_OPTIONS,
+  sideCredentials,
+  withSideCredentials,
+} from "../credential-flags.js";
+import { writeJson, writeLines } from "../output.js";
 import { parseConcurrency } from "../parse.js";
 
 const SELECT_OPTIONS: OptionSpec = {
@@ -10,7 +16,6 @@ const SELECT_OPTIONS: OptionSpec = {
   platform: { type: "string", multiple: true },
   "preserve-digests": { type: "boolean" },
   concurrency: { type: "string" },
-  quiet: { type: "boolean", short: "q" },
 };
 
 const SELECT_HELP = `  -a, --all              every platform of a multi-platform image, the index byte for byte
@@ -18,7 +23,16 @@ const SELECT_HELP = `  -a, --all              every platform of a multi-platform
                          (default: this machine's platform)
   --preserve-digests     fail instead of writing manifests with new digests
   --concurrency N        blobs in flight at once (default 4)
-  -q, --quiet            print only the digest`;
+  -q, --quiet            print only the digest
+  --json                 the result as JSON: digests, images, blobs copied`;
+
+/** skopeo copy's per-side TLS flags. */
+const SIDE_TLS_OPTIONS: OptionSpec = {
+  "src-tls-verify": { type: "boolean" },
+  "dest-tls-verify": { type: "boolean" },
+};
+const SIDE_TLS_HELP = `  --src-tls-verify=false, --dest-tls-verify=false
+                         skip TLS verification on that side only (--tls-verify=false: both)`;
 
 const TRANSPORT_HELP = `Locations, with skopeo's transport names:
   docker://REF or REF     an image in a registry
@@ -36,20 +50,27 @@ function selectOptions(values: OptionValues, remote: CopyOptions): CopyOptions {
     platforms: Array.isArray(platforms) ? platforms.map(String) : undefined,
     preserveDigests: flag(values, "preserve-digests"),
     concurrency: parseConcurrency(stringValue(values, "concurrency")),
+    ...sideTlsOptions(values),
   };
 }
 
 async function report(
   result: CopyResult,
-  what: string,
-  values: OptionValues,
-  io: { stdout: NodeJS.WritableStream },
-  say: (l: string) => void,
+  what: { source: string; destination: string; done: string },
+  ctx: {
+    values: OptionValues;
+    io: { stdout: NodeJS.WritableStream };
+    say: (l: string) => void;
+    json: boolean;
+  },
 ): Promise<void> {
+  const { values, io, say } = ctx;
+  if (ctx.json)
+    return await writeJson(io.stdout, { source: what.source, destination: what.destination, ...result });
   if (!flag(values, "quiet")) {
     const kept = result.digestsKept ? "" : " (manifests rebuilt: new digests)";
     say(
-      `${what}: ${result.images} image(s), ${result.copied} blob(s) copied, ${result.existing} already there${kept}`,
+      `${what.done}: ${result.images} image(s), ${result.copied} blob(s) copied, ${result.existing} already there${kept}`,
     );
   }
   await writeLines(io.stdout, [result.digest]);
@@ -68,15 +89,20 @@ whenever the destination can hold the manifests as they are (not docker-archive,
 rebuilds them).
 ${TRANSPORT_HELP}
 ${SELECT_HELP}
+${SIDE_TLS_HELP}
 ${SIDE_CREDS_HELP}`,
-  options: { ...SELECT_OPTIONS, ...SIDE_CREDS_OPTIONS },
+  options: { ...SELECT_OPTIONS, ...SIDE_TLS_OPTIONS, ...SIDE_CREDS_OPTIONS },
   args: [2, 2],
-  async run({ positionals, values, remote, io, say }) {
-    const [src = "", dst = ""] = positionals;
-    const sides = await sideCredentials(values, io, remote.signal);
+  async run(ctx) {
+    const [src = "", dst = ""] = ctx.positionals;
+    const sides = await sideCredentials(ctx.values, ctx.io, ctx.remote.signal);
     const { copyImage } = await import("../../verbs/copy.js");
-    const result = await copyImage(src, dst, { ...selectOptions(values, remote), ...sides });
-    await report(result, `copied ${src} to ${dst}`, values, io, say);
+    const result = await copyImage(
+      src,
+      dst,
+      withSideCredentials(selectOptions(ctx.values, ctx.remote), sides),
+    );
+    await report(result, { source: src, destination: dst, done: `copied ${src} to ${dst}` }, ctx);
   },
 };
 
@@ -91,13 +117,15 @@ REF (digests kept). FILE appears only when complete.
   --format oci|docker    the tarball's format (default docker)
 ${SELECT_HELP}`,
   options: { ...SELECT_OPTIONS, format: { type: "string" } },
+  registryRefs: { args: [0] },
   args: [2, 2],
-  async run({ positionals, values, remote, io, say }) {
+  async run(ctx) {
+    const { positionals, values, remote } = ctx;
     const [ref = "", file = ""] = positionals;
     const format = (stringValue(values, "format") ?? "docker") as PullFormat;
     const { pullImage } = await import("../../verbs/pull-push.js");
     const result = await pullImage(ref, file, { ...selectOptions(values, remote), format });
-    await report(result, `pulled ${ref} into ${file}`, values, io, say);
+    await report(result, { source: ref, destination: file, done: `pulled ${ref} into ${file}` }, ctx);
   },
 };
 
@@ -112,12 +140,14 @@ dir: directory; one that holds several images needs a location instead
 picks some.
 ${SELECT_HELP}`,
   options: SELECT_OPTIONS,
+  registryRefs: { args: [1] },
   args: [2, 2],
-  async run({ positionals, values, remote, io, say }) {
+  async run(ctx) {
+    const { positionals, values, remote } = ctx;
     const [file = "", ref = ""] = positionals;
     const options = selectOptions(values, remote);
     const { pushImage } = await import("../../verbs/pull-push.js");
     const result = await pushImage(file, ref, { ...options, all: options.all === true ? true : undefined });
-    await report(result, `pushed ${file} to ${ref}`, values, io, say);
+    await report(result, { source: file, destination: ref, done: `pushed ${file} to ${ref}` }, ctx);
   },
 };

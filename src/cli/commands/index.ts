@@ -10,6 +10,7 @@ import { inspectBundleCommand, pushBundleCommand, verifyBundleCommand } from "./
 import { serveCommand } from "./serve.js";
 import { validateCommand } from "./validate.js";
 import { loginCommand, logoutCommand } from "./login.js";
+import { completionCommand, helpCommand } from "./meta.js";
 import {
   blobCommand,
   catalogCommand,
@@ -52,6 +53,8 @@ export const COMMANDS: readonly Command[] = [
   manifestDigestCommand,
   loginCommand,
   logoutCommand,
+  helpCommand,
+  completionCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {

@@ -1,9 +1,9 @@
 import { AirlockError } from "../../errors.js";
 import { DEFAULT_LIST_FILE } from "../../imagelist/defaults.js";
 import { formatBytes, formatDiffMarkdown, formatDiffText } from "../../plan/diff-format.js";
-import { flag, stringValue, type Command } from "../command.js";
+import { flag, stringValue, type Command, type CommandContext } from "../command.js";
 import { ExitCode } from "../exit-codes.js";
-import { writeOut } from "../output.js";
+import { writeJson, writeOut } from "../output.js";
 import { parseConcurrency } from "../parse.js";
 import { createProgress } from "../progress.js";
 
@@ -23,7 +23,8 @@ the last lock keep their pins; nothing is written if any entry fails.
   --check               no network: exit 1, naming the entries, when the lock does not match the list
   --concurrency N       resolutions in flight at once (default 8)
   --cache DIR           keep the manifests and configs fetched for create-bundle (default
-                        $XDG_CACHE_HOME/airlock, the cache create-bundle reads)`,
+                        $XDG_CACHE_HOME/airlock, the cache create-bundle reads)
+  --json                the lock file, whether it was written and its totals (with --check: what differs)`,
   options: {
     ...FILE_OPTION,
     output: { type: "string", short: "o" },
@@ -33,7 +34,7 @@ the last lock keep their pins; nothing is written if any entry fails.
     cache: { type: "string" },
   },
   args: [0, Infinity],
-  async run({ positionals, values, remote, io, say }) {
+  async run({ positionals, values, remote, io, say, log, json }) {
     const file = stringValue(values, "file");
     const output = stringValue(values, "output");
     if (positionals.length > 0 && !flag(values, "update")) {
@@ -42,7 +43,7 @@ the last lock keep their pins; nothing is written if any entry fails.
         "images on the command line go with --update: airlock lock --update IMAGE…",
       );
     }
-    if (flag(values, "check")) return await runCheck(file, output, say);
+    if (flag(values, "check")) return await runCheck(file, output, { io, say, log, json });
     const { lockImageList } = await import("../../verbs/lock.js");
     const progress = await createProgress(io.stderr, "resolving");
     try {
@@ -57,6 +58,7 @@ the last lock keep their pins; nothing is written if any entry fails.
       });
       progress.stop();
       const t = result.lock.totals;
+      if (json) await writeJson(io.stdout, { lockFile: result.lockFile, written: result.written, totals: t });
       const what = `${t.images} images, ${t.blobs} blobs, ${formatBytes(t.bytes)} (${formatBytes(t.bytesWithoutDedup)} without sharing)`;
       say(result.written ? `wrote ${result.lockFile}: ${what}` : `${result.lockFile} is up to date: ${what}`);
     } finally {
@@ -68,18 +70,20 @@ the last lock keep their pins; nothing is written if any entry fails.
 async function runCheck(
   file: string | undefined,
   output: string | undefined,
-  say: (l: string) => void,
+  { io, say, log, json }: Pick<CommandContext, "io" | "say" | "log" | "json">,
 ): Promise<number> {
   const { checkImageListLock } = await import("../../verbs/lock.js");
   const check = await checkImageListLock({ file, output });
+  if (json) await writeJson(io.stdout, check);
   if (check.upToDate) {
     say(`${check.lockFile} matches the image list`);
     return ExitCode.Ok;
   }
+  const problem = (line: string): void => log.write("error", line);
   for (const u of check.unlocked)
-    say(`${u.position} ${u.source}: not in ${check.lockFile} (new or changed entry)`);
-  for (const s of check.stale) say(`${check.lockFile}: ${s.source}: no longer in the image list`);
-  say(`${check.lockFile} is out of date: run airlock lock`);
+    problem(`${u.position} ${u.source}: not in ${check.lockFile} (new or changed entry)`);
+  for (const s of check.stale) problem(`${check.lockFile}: ${s.source}: no longer in the image list`);
+  problem(`${check.lockFile} is out of date: run airlock lock`);
   return ExitCode.Failure;
 }
 
@@ -90,11 +94,12 @@ export const diffCommand: Command = {
   help: `Shows images added and removed, tags moved (old → new digest, per platform), the new content
 to carry (blobs in NEW not in OLD) and the change in total size. With one file, compares it
 with its version committed in git (HEAD).
-  --format text|markdown|json   markdown fits a pull-request comment (default text)`,
+  --format text|markdown|json   markdown fits a pull-request comment (default text)
+  --json                        the same as --format json`,
   options: { format: { type: "string" } },
   args: [1, 2],
-  async run({ positionals, values, io }) {
-    const format = stringValue(values, "format") ?? "text";
+  async run({ positionals, values, io, json }) {
+    const format = stringValue(values, "format") ?? (json ? "json" : "text");
     if (!["text", "markdown", "json"].includes(format)) {
       throw new AirlockError("ERR_USAGE", `--format must be text, markdown or json, not "${format}"`);
     }

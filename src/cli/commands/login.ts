@@ -1,10 +1,12 @@
 import { text } from "node:stream/consumers";
 import { AirlockError } from "../../errors.js";
 import { flag, stringValue, type Command, type Io, type OptionValues } from "../command.js";
+import { writeJson } from "../output.js";
 import { isTerminal, promptLine } from "../prompt.js";
 
 export const loginCommand: Command = {
   name: "login",
+  registryRefs: { args: [0] },
   summary: "store credentials for a registry (docker config.json format)",
   usage: "REGISTRY [-u USER] [--password-stdin]",
   help: `Checks USER and the password against REGISTRY, then stores them in the docker
@@ -21,7 +23,7 @@ unless --password-stdin or --password gives it; without a terminal one of them i
     "password-stdin": { type: "boolean" },
   },
   args: [1, 1],
-  async run({ positionals, values, remote, io, say }) {
+  async run({ positionals, values, remote, io, say, json }) {
     const registry = positionals[0] ?? "";
     const fromStdin = flag(values, "password-stdin");
     const inline = stringValue(values, "password");
@@ -37,7 +39,8 @@ unless --password-stdin or --password gives it; without a terminal one of them i
     } else password = await askPassword(registry, username, io, remote.signal);
     const { login } = await import("../../verbs/login.js");
     const result = await login(registry, { username, password }, remote);
-    say(`Login Succeeded: credentials for ${result.registry} stored in ${result.authFile}`);
+    if (json) await writeJson(io.stdout, result);
+    else say(`Login Succeeded: credentials for ${result.registry} stored in ${result.authFile}`);
   },
 };
 
@@ -76,14 +79,16 @@ async function askPassword(
 
 export const logoutCommand: Command = {
   name: "logout",
+  registryRefs: { args: [0] },
   summary: "remove stored credentials for a registry",
   usage: "REGISTRY",
   help: "Removes REGISTRY's entry from the auth file that login writes.",
   options: {},
   args: [1, 1],
-  async run({ positionals, remote, say }) {
+  async run({ positionals, remote, io, say, json }) {
     const { logout } = await import("../../verbs/login.js");
     const result = await logout(positionals[0] ?? "", remote);
+    if (json) return void (await writeJson(io.stdout, result));
     say(
       result.removed
         ? `Removed login credentials for ${result.registry} from ${result.authFile}`

@@ -1,11 +1,23 @@
 import { AirlockError } from "../../errors.js";
 import type { ConfigChanges } from "../../verbs/mutate.js";
 import { stringValue, type Command, type OptionSpec, type OptionValues } from "../command.js";
-import { writeLines } from "../output.js";
+import { writeJson, writeLines } from "../output.js";
 
 const EDIT_OPTIONS: OptionSpec = { tag: { type: "string", short: "t" }, platform: { type: "string" } };
 const EDIT_HELP = `  -t, --tag REF          push the result here (default: REF's own tag, replacing it)
   --platform os/arch[/v] which image of a multi-platform REF (default: this machine's)`;
+
+/** The image REF (and -t, --old-base, --new-base) name registries: docker://REF is taken. */
+const EDIT_REFS = { args: [0], flags: ["tag", "old-base", "new-base"] } as const;
+
+/** The new digest: a line, or {"digest"} with --json. */
+async function printDigest(
+  io: { stdout: NodeJS.WritableStream },
+  json: boolean,
+  digest: string,
+): Promise<void> {
+  await (json ? writeJson(io.stdout, { digest }) : writeLines(io.stdout, [digest]));
+}
 
 function editOptions(values: OptionValues): { tag?: string; platform?: string } {
   return { tag: stringValue(values, "tag"), platform: stringValue(values, "platform") };
@@ -49,6 +61,7 @@ export function parseArgv(text: string | undefined): string[] | undefined {
 
 export const mutateCommand: Command = {
   name: "mutate",
+  registryRefs: EDIT_REFS,
   summary: "change an image's labels, annotations, env, entrypoint, cmd, user or workdir",
   usage: "REF [FLAGS]",
   help: `Pushes a copy of the image REF names with its config changed (crane mutate) and prints
@@ -72,7 +85,7 @@ ${EDIT_HELP}`,
     workdir: { type: "string" },
   },
   args: [1, 1],
-  async run({ positionals, values, remote, io }) {
+  async run({ positionals, values, remote, io, json }) {
     const changes: ConfigChanges = {
       labels: parsePairs(list(values, "label"), "label"),
       annotations: parsePairs(list(values, "annotation"), "annotation"),
@@ -85,12 +98,13 @@ ${EDIT_HELP}`,
     parsePairs(changes.env, "env");
     const { mutateImage } = await import("../../verbs/mutate.js");
     const digest = await mutateImage(positionals[0] ?? "", changes, { ...remote, ...editOptions(values) });
-    await writeLines(io.stdout, [digest]);
+    await printDigest(io, json, digest);
   },
 };
 
 export const appendCommand: Command = {
   name: "append",
+  registryRefs: EDIT_REFS,
   summary: "add layers (tar files or directories) on top of an image",
   usage: "REF PATH...",
   help: `Pushes a copy of the image REF names with one new layer per PATH on top (crane append)
@@ -99,15 +113,16 @@ with owner 0:0 and mtime 0, so the same tree gives the same layer).
 ${EDIT_HELP}`,
   options: EDIT_OPTIONS,
   args: [2, 64],
-  async run({ positionals, values, remote, io }) {
+  async run({ positionals, values, remote, io, json }) {
     const [ref = "", ...paths] = positionals;
     const { appendLayers } = await import("../../verbs/mutate.js");
-    await writeLines(io.stdout, [await appendLayers(ref, paths, { ...remote, ...editOptions(values) })]);
+    await printDigest(io, json, await appendLayers(ref, paths, { ...remote, ...editOptions(values) }));
   },
 };
 
 export const flattenCommand: Command = {
   name: "flatten",
+  registryRefs: EDIT_REFS,
   summary: "squash an image's layers into one with the same filesystem",
   usage: "REF",
   help: `Pushes a copy of the image REF names whose layers are merged into one (whiteouts
@@ -115,16 +130,19 @@ applied, as airlock export does) and prints the new digest (crane flatten).
 ${EDIT_HELP}`,
   options: EDIT_OPTIONS,
   args: [1, 1],
-  async run({ positionals, values, remote, io }) {
+  async run({ positionals, values, remote, io, json }) {
     const { flattenImage } = await import("../../verbs/mutate.js");
-    await writeLines(io.stdout, [
+    await printDigest(
+      io,
+      json,
       await flattenImage(positionals[0] ?? "", { ...remote, ...editOptions(values) }),
-    ]);
+    );
   },
 };
 
 export const rebaseCommand: Command = {
   name: "rebase",
+  registryRefs: EDIT_REFS,
   summary: "put a new base under an image built on an old one",
   usage: "REF --old-base OLD --new-base NEW",
   help: `Pushes a copy of the image REF names with the layers of OLD (which must be where its
@@ -134,7 +152,7 @@ layers start) replaced by those of NEW, and prints the new digest (crane rebase)
 ${EDIT_HELP}`,
   options: { ...EDIT_OPTIONS, "old-base": { type: "string" }, "new-base": { type: "string" } },
   args: [1, 1],
-  async run({ positionals, values, remote, io }) {
+  async run({ positionals, values, remote, io, json }) {
     const oldBase = stringValue(values, "old-base");
     const newBase = stringValue(values, "new-base");
     if (oldBase === undefined || newBase === undefined) {
@@ -142,6 +160,6 @@ ${EDIT_HELP}`,
     }
     const options = { ...remote, ...editOptions(values), oldBase, newBase };
     const { rebaseImage } = await import("../../verbs/rebase.js");
-    await writeLines(io.stdout, [await rebaseImage(positionals[0] ?? "", options)]);
+    await printDigest(io, json, await rebaseImage(positionals[0] ?? "", options));
   },
 };

@@ -1,39 +1,47 @@
 import { PLATFORM_OPTION, flag, stringValue, type Command } from "../command.js";
-import { streamOut, writeLines, writeOut } from "../output.js";
+import { streamOut, writeJson, writeLines, writeOut } from "../output.js";
 
 /** The read verbs, loaded when a command runs (not for --help). */
 const readVerbs = () => import("../../verbs/read.js");
+
+/** The first argument is a registry reference (docker://REF is taken). */
+const REF_ARG = { args: [0] } as const;
 
 const PLATFORM_HELP = `  --platform os/arch[/variant]   pick that platform's manifest out of a multi-platform image`;
 
 export const lsCommand: Command = {
   name: "ls",
+  registryRefs: REF_ARG,
   summary: "list a repository's tags, one per line",
   usage: "REPO",
   help: "Lists the tags of REPO (e.g. registry.example.com/team/app), one per line, as the registry returns them.",
   options: {},
   args: [1, 1],
-  async run({ positionals, remote, io }) {
+  async run({ positionals, remote, io, json }) {
     const { listTags } = await readVerbs();
-    await writeLines(io.stdout, await listTags(positionals[0] ?? "", remote));
+    const tags = await listTags(positionals[0] ?? "", remote);
+    await (json ? writeJson(io.stdout, tags) : writeLines(io.stdout, tags));
   },
 };
 
 export const catalogCommand: Command = {
   name: "catalog",
+  registryRefs: REF_ARG,
   summary: "list a registry's repositories, one per line",
   usage: "REGISTRY",
   help: "Lists the repositories of REGISTRY (host[:port]), one per line, following pagination.",
   options: {},
   args: [1, 1],
-  async run({ positionals, remote, io }) {
+  async run({ positionals, remote, io, json }) {
     const { listCatalog } = await readVerbs();
-    await writeLines(io.stdout, await listCatalog(positionals[0] ?? "", remote));
+    const repositories = await listCatalog(positionals[0] ?? "", remote);
+    await (json ? writeJson(io.stdout, repositories) : writeLines(io.stdout, repositories));
   },
 };
 
 export const digestCommand: Command = {
   name: "digest",
+  registryRefs: REF_ARG,
   summary: "print the digest of a reference's manifest",
   usage: "REF",
   help: `Prints the digest of the manifest REF names: of the index itself for a multi-platform
@@ -41,18 +49,20 @@ image, or of one platform's manifest with --platform.
 ${PLATFORM_HELP}`,
   options: PLATFORM_OPTION,
   args: [1, 1],
-  async run({ positionals, values, remote, io }) {
+  async run({ positionals, values, remote, io, json }) {
     const { getManifest } = await readVerbs();
     const m = await getManifest(positionals[0] ?? "", {
       ...remote,
       platform: stringValue(values, "platform"),
     });
-    await writeLines(io.stdout, [m.digest]);
+    if (json) await writeJson(io.stdout, { digest: m.digest, mediaType: m.mediaType, size: m.bytes.length });
+    else await writeLines(io.stdout, [m.digest]);
   },
 };
 
 export const manifestCommand: Command = {
   name: "manifest",
+  registryRefs: REF_ARG,
   summary: "print a manifest exactly as the registry serves it",
   usage: "REF",
   help: `Prints the manifest REF names, byte for byte as served (no newline added): the index
@@ -72,6 +82,7 @@ ${PLATFORM_HELP}`,
 
 export const configCommand: Command = {
   name: "config",
+  registryRefs: REF_ARG,
   summary: "print an image's config blob",
   usage: "REF",
   help: `Prints the config blob of the image REF names, bytes as stored. For a multi-platform
@@ -91,6 +102,7 @@ ${PLATFORM_HELP}`,
 
 export const blobCommand: Command = {
   name: "blob",
+  registryRefs: REF_ARG,
   summary: "write a blob to stdout, verified against its digest",
   usage: "REPO@DIGEST",
   help: "Streams the blob REPO@sha256:… to stdout; fails (and says so) if the bytes do not match the digest.",
@@ -104,6 +116,7 @@ export const blobCommand: Command = {
 
 export const inspectCommand: Command = {
   name: "inspect",
+  registryRefs: REF_ARG,
   summary: "summarise an image as JSON (like skopeo inspect)",
   usage: "REF",
   help: `Prints a JSON summary of the image REF names, in skopeo inspect's fields. Digest is the
@@ -149,8 +162,9 @@ export const manifestDigestCommand: Command = {
   help: "Prints the digest a registry would give the manifest in FILE (sha256 of its exact bytes).",
   options: {},
   args: [1, 1],
-  async run({ positionals, io }) {
+  async run({ positionals, io, json }) {
     const { manifestDigest } = await readVerbs();
-    await writeLines(io.stdout, [await manifestDigest(positionals[0] ?? "")]);
+    const digest = await manifestDigest(positionals[0] ?? "");
+    await (json ? writeJson(io.stdout, { digest }) : writeLines(io.stdout, [digest]));
   },
 };

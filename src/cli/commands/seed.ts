@@ -1,10 +1,11 @@
 import { AirlockError } from "../../errors.js";
 import { formatBytes } from "../../plan/diff-format.js";
 import { flag, stringValue, type Command, type OptionValues } from "../command.js";
-import { ExitCode, exitCodeFor } from "../exit-codes.js";
-import { writeOut } from "../output.js";
+import type { PushBundleResult } from "../../verbs/push-bundle.js";
+import { writeJson, writeOut } from "../output.js";
 import { parseConcurrency, parseSize } from "../parse.js";
 import { createProgress } from "../progress.js";
+import { reportFailures } from "../report.js";
 
 export const verifyBundleCommand: Command = {
   name: "verify-bundle",
@@ -14,12 +15,14 @@ export const verifyBundleCommand: Command = {
 image layout; every entry's path safe (no "..", absolute paths, links or duplicates); every
 blob's size and sha256; every manifest reachable from index.json complete (a sparse index may
 lack only platforms its lock left out); agreement with the bundled lock. Exit 6 when a bundle
-fails, naming each problem.`,
+fails, naming each problem.
+  --json   the reports as JSON on stdout`,
   options: {},
   args: [1, Infinity],
-  async run({ positionals, remote, say }) {
+  async run({ positionals, remote, io, say, json }) {
     const { verifyBundles } = await import("../../verbs/inspect-bundle.js");
     const reports = await verifyBundles(positionals, { signal: remote.signal });
+    if (json) return void (await writeJson(io.stdout, reports));
     for (const r of reports) {
       say(`${r.file}: ok (${r.images} images, ${r.blobs} blobs, ${formatBytes(r.bytes)} verified)`);
     }
@@ -32,15 +35,12 @@ export const inspectBundleCommand: Command = {
   usage: "BUNDLE [--json]",
   help: `Lists what a bundle holds, from its index.json and bundled lock.
   --json   machine-readable output`,
-  options: { json: { type: "boolean" } },
+  options: {},
   args: [1, 1],
-  async run({ positionals, values, io }) {
+  async run({ positionals, io, json }) {
     const { inspectBundle } = await import("../../verbs/inspect-bundle.js");
     const summary = await inspectBundle(positionals[0] ?? "");
-    if (flag(values, "json")) {
-      await writeOut(io.stdout, JSON.stringify(summary, null, 2) + "\n");
-      return;
-    }
+    if (json) return void (await writeJson(io.stdout, summary));
     const lines = [
       `${summary.file}: ${summary.images.length} images, ${summary.blobs} blobs, ${formatBytes(summary.bytes)}`,
     ];
@@ -76,7 +76,8 @@ A journal on disk lets a re-run after a crash resume without asking again for fi
   --dry-run                       what would be pushed, in bytes; writes nothing
   --journal FILE                  the push journal (default under $XDG_STATE_HOME/airlock/push/)
   --json                          a JSON summary on stdout
-  --quiet                         no progress`,
+  -q, --quiet                     no progress, only the failures
+Images that fail for the same reason are told in one line, before what was pushed.`,
   options: {
     to: { type: "string" },
     "keep-host": { type: "boolean" },
@@ -87,11 +88,10 @@ A journal on disk lets a re-run after a crash resume without asking again for fi
     "chunk-size": { type: "string" },
     "dry-run": { type: "boolean" },
     journal: { type: "string" },
-    json: { type: "boolean" },
-    quiet: { type: "boolean", short: "q" },
   },
+  registryRefs: { flags: ["to"] },
   args: [1, Infinity],
-  async run({ positionals, values, remote, io, say }) {
+  async run({ positionals, values, remote, io, say, log, json }) {
     const to = stringValue(values, "to");
     if (to === undefined) throw new AirlockError("ERR_USAGE", "push-bundle needs --to REGISTRY[/PREFIX]");
     const quiet = flag(values, "quiet");
@@ -125,23 +125,25 @@ A journal on disk lets a re-run after a crash resume without asking again for fi
         },
       });
       progress.stop();
-      const s = result.stats;
-      if (flag(values, "json")) await writeOut(io.stdout, JSON.stringify(result, null, 2) + "\n");
-      if (!quiet) {
-        say(
-          flag(values, "dry-run")
-            ? `dry run: ${formatBytes(s.bytesToUpload)} to upload, ${s.skipped} blobs already there`
-            : `${result.images.length} images: ${s.uploaded} blobs uploaded (${formatBytes(s.bytesUploaded)}), ${s.mounted} mounted, ${s.skipped} already there; ${s.manifests} manifests, ${s.tags} tags`,
-        );
-      }
-      for (const f of result.failures) say(`airlock: error: ${f.reference}: ${f.message}`);
-      const first = result.failures[0];
-      return first === undefined ? ExitCode.Ok : exitCodeFor(first.code as Parameters<typeof exitCodeFor>[0]);
+      if (json) await writeJson(io.stdout, result);
+      // What failed first, then what was pushed; nothing pushed needs no summary.
+      const code = reportFailures(result.failures, { stderr: io.stderr, log, json });
+      if (result.images.length > 0 || result.failures.length === 0)
+        say(pushSummary(result, flag(values, "dry-run")));
+      return code;
     } finally {
       progress.stop();
     }
   },
 };
+
+function pushSummary(result: PushBundleResult, dryRun: boolean): string {
+  const s = result.stats;
+  if (dryRun) return `dry run: ${formatBytes(s.bytesToUpload)} to upload, ${s.skipped} blobs already there`;
+  const failed = result.failures.length;
+  const pushed = `${result.images.length} images: ${s.uploaded} blobs uploaded (${formatBytes(s.bytesUploaded)}), ${s.mounted} mounted, ${s.skipped} already there; ${s.manifests} manifests, ${s.tags} tags`;
+  return failed === 0 ? pushed : `${failed} of ${failed + result.images.length} images failed; ${pushed}`;
+}
 
 function choice<T extends string>(values: OptionValues, name: string, allowed: readonly T[]): T | undefined {
   const v = stringValue(values, name);

@@ -1,5 +1,6 @@
 import { DEFAULT_LISTEN } from "../../serve/listen.js";
 import { flag, stringValue, type Command } from "../command.js";
+import { writeJson } from "../output.js";
 
 export const serveCommand: Command = {
   name: "serve",
@@ -22,7 +23,7 @@ repository named after the directory.
                           (127.0.0.1:5000/team/app is 127.0.0.1_5000/team/app)
   --mapping FILE          push-bundle's mapping file (mappings: [{from, to}]); the longest
                           matching "from" wins, other references use the naming above
-With -v, one line per request on stderr.`,
+With -v, one line per request on stderr; with --json, {"url","images"} on stdout once listening.`,
   options: {
     listen: { type: "string" },
     "tls-cert": { type: "string" },
@@ -32,7 +33,7 @@ With -v, one line per request on stderr.`,
     mapping: { type: "string" },
   },
   args: [1, Number.POSITIVE_INFINITY],
-  async run({ positionals, values, remote, say }) {
+  async run({ positionals, values, remote, io, say, log, json }) {
     const signal = remote.signal;
     const mappingFile = stringValue(values, "mapping");
     const { serveRegistry } = await import("../../serve/server.js");
@@ -44,10 +45,11 @@ With -v, one line per request on stderr.`,
       prefix: stringValue(values, "prefix"),
       keepHost: flag(values, "keep-host"),
       mapping: mappingFile === undefined ? undefined : await loadMapping(mappingFile),
-      onWarning: (message) => say(`airlock: warning: ${message}`),
+      onWarning: (message) => log.warn(message),
       onRequest: flag(values, "verbose") ? (line) => say(`airlock: ${line}`) : undefined,
       signal,
     });
+    if (json) await writeJson(io.stdout, { url: server.url, images: server.images });
     say(`serving ${server.images} images at ${server.url}`);
     await untilAborted(signal);
     await server.close();

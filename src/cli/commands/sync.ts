@@ -1,8 +1,12 @@
 import { AirlockError } from "../../errors.js";
+import type { SyncedImage } from "../../verbs/sync.js";
+import { sideTlsOptions } from "../argv.js";
 import { flag, stringValue, type Command } from "../command.js";
-import { SIDE_CREDS_OPTIONS, sideCredentials } from "../credential-flags.js";
-import { writeLines } from "../output.js";
+import { SIDE_CREDS_OPTIONS, sideCredentials, withSideCredentials } from "../credential-flags.js";
+import type { ImageFailure } from "../failures.js";
+import { writeJson, writeLines } from "../output.js";
 import { parseConcurrency } from "../parse.js";
+import { reportFailures } from "../report.js";
 
 export const syncCommand: Command = {
   name: "sync",
@@ -14,8 +18,8 @@ airlock reads: airlock.yaml, mindthegap images.yaml, a text list); its per-regis
 tls-verify, cert-dir and credentials apply to the sources; regex and semver selectors
 list the source's tags. As with skopeo, an image goes to DEST/<last path part>:TAG,
 and a multi-platform image gives this machine's platform unless --all. Every image is
-tried; the failures are listed at the end. skopeo's own form
-"--src yaml --dest docker FILE DEST" works too.
+tried; the failures are told at the end, one line per cause, before what was synced.
+skopeo's own form "--src yaml --dest docker FILE DEST" works too.
   --src yaml             the source is an image list file (the only kind)
   --dest REGISTRY[/PREFIX]   where the images go
   -a, --all              every platform, indexes byte for byte
@@ -23,7 +27,10 @@ tried; the failures are listed at the end. skopeo's own form
   --concurrency N        images at once (default 4)
   --src-creds USER[:PASS]   credentials for the source registries, where FILE gives none
                             (asks for PASS on a terminal)
-  --dest-creds USER[:PASS]  credentials for the destination registry`,
+  --dest-creds USER[:PASS]  credentials for the destination registry
+  --src-tls-verify=false, --dest-tls-verify=false
+                         skip TLS verification for the sources or the destination only
+  --json                 the images as JSON: source, destination, digest or error`,
   options: {
     src: { type: "string" },
     dest: { type: "string" },
@@ -31,9 +38,12 @@ tried; the failures are listed at the end. skopeo's own form
     scoped: { type: "boolean" },
     concurrency: { type: "string" },
     ...SIDE_CREDS_OPTIONS,
+    "src-tls-verify": { type: "boolean" },
+    "dest-tls-verify": { type: "boolean" },
   },
+  registryRefs: { args: [1], flags: ["dest"] },
   args: [1, 2],
-  async run({ positionals, values, remote, io, say }) {
+  async run({ positionals, values, remote, io, say, log, json }) {
     const src = stringValue(values, "src") ?? "yaml";
     if (src !== "yaml") throw new AirlockError("ERR_USAGE", `--src must be yaml, not "${src}"`);
     let dest = stringValue(values, "dest");
@@ -43,19 +53,38 @@ tried; the failures are listed at the end. skopeo's own form
     if (dest === undefined) throw new AirlockError("ERR_USAGE", "--dest REGISTRY[/PREFIX] is required");
     const sides = await sideCredentials(values, io, remote.signal);
     const { syncImages } = await import("../../verbs/sync.js");
-    const synced = await syncImages(positionals[0] ?? "", dest, {
-      ...remote,
-      ...sides,
-      all: flag(values, "all"),
-      scoped: flag(values, "scoped"),
-      concurrency: parseConcurrency(stringValue(values, "concurrency")),
-      onImage: (s) => {
-        if (s.error === undefined) say(`synced ${s.source} to ${s.destination}`);
-      },
-    });
-    await writeLines(
-      io.stdout,
-      synced.map((s) => `${s.source} ${s.destination} ${s.digest ?? ""}`),
-    );
+    const told: SyncedImage[] = [];
+    let synced: SyncedImage[];
+    try {
+      synced = await syncImages(positionals[0] ?? "", dest, {
+        ...remote,
+        ...withSideCredentials(sideTlsOptions(values), sides),
+        all: flag(values, "all"),
+        scoped: flag(values, "scoped"),
+        concurrency: parseConcurrency(stringValue(values, "concurrency")),
+        onImage: (s) => void told.push(s),
+      });
+    } catch (err) {
+      // Every image told and some failed: the failures are grouped below; anything else stands.
+      if (remote.signal?.aborted === true || !told.some((s) => s.error !== undefined)) throw err;
+      synced = told;
+    }
+    const ok = synced.filter((s) => s.error === undefined);
+    if (json) await writeJson(io.stdout, synced);
+    else
+      await writeLines(
+        io.stdout,
+        ok.map((s) => `${s.source} ${s.destination} ${s.digest ?? ""}`),
+      );
+    const code = reportFailures(failuresOf(synced), { stderr: io.stderr, log, json });
+    const failed = synced.length - ok.length;
+    if (failed === 0) say(`synced ${ok.length} images to ${dest}`);
+    else if (ok.length > 0)
+      say(`${failed} of ${synced.length} images failed; ${ok.length} synced to ${dest}`);
+    return code;
   },
 };
+
+function failuresOf(synced: readonly SyncedImage[]): ImageFailure[] {
+  return synced.flatMap((s) => (s.error === undefined ? [] : [{ reference: s.source, ...s.error }]));
+}
