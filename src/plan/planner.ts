@@ -1,7 +1,8 @@
-import { isAirlockError } from "../errors.js";
+import { AirlockError, isAirlockError } from "../errors.js";
 import type { ImageEntry, ImageList } from "../imagelist/types.js";
 import { parseReference } from "../ref/reference.js";
 import { mapSettled } from "../util/pool.js";
+import { closest, joinWords } from "../util/suggest.js";
 import { entryKey, listHash } from "./entry-key.js";
 import { LOCK_VERSION, type Lock, type LockEntry, type LockedImage } from "./lock-types.js";
 import { resolveImage } from "./resolve-image.js";
@@ -35,6 +36,7 @@ export async function planLock(
 ): Promise<Lock> {
   const concurrency = options.concurrency ?? 8;
   const unique = uniqueEntries(list.images);
+  checkUpdateNames(unique, options.update, list.file);
   const kept = new Map((options.previous?.entries ?? []).map((e) => [e.key, e]));
   const fresh = unique.filter((e) => !kept.has(entryKey(e)) || isUpdated(e, options.update));
   const problems: PlanProblem[] = [];
@@ -88,15 +90,53 @@ function uniqueEntries(entries: ImageEntry[]): ImageEntry[] {
 function isUpdated(entry: ImageEntry, update: PlanOptions["update"]): boolean {
   if (update === undefined) return false;
   if (update === true || update.length === 0) return true;
-  return update.some((name) => {
-    if (name === entry.source) return true;
-    try {
-      const ref = parseReference(name);
-      return ref.registry === entry.registry && ref.repository === entry.repository;
-    } catch {
-      return false;
-    }
-  });
+  return update.some((name) => namesEntry(name, entry));
+}
+
+function namesEntry(name: string, entry: ImageEntry): boolean {
+  if (name === entry.source) return true;
+  try {
+    const ref = parseReference(name);
+    return ref.registry === entry.registry && ref.repository === entry.repository;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A name given to update that matches no entry would leave a moved tag pinned while saying
+ * "up to date": it is an error naming the closest entries.
+ * @throws AirlockError ERR_USAGE
+ */
+function checkUpdateNames(entries: ImageEntry[], update: PlanOptions["update"], file: string): void {
+  if (update === undefined || update === true) return;
+  const unknown = update.filter((name) => !entries.some((e) => namesEntry(name, e)));
+  if (unknown.length === 0) return;
+  const names = entries.map((e) => e.source);
+  const near = unknown.map((name) => closest(name, names) ?? closestByRepository(name, entries));
+  const hints = [...new Set(near.filter((n): n is string => n !== undefined))];
+  const hint =
+    hints.length > 0
+      ? `did you mean ${joinWords(hints.map((h) => `"${h}"`))}?`
+      : `its entries are ${joinWords(
+          names.slice(0, 3).map((n) => `"${n}"`),
+          "and",
+        )}${names.length > 3 ? ` and ${names.length - 3} more` : ""}`;
+  throw new AirlockError(
+    "ERR_USAGE",
+    `${joinWords(
+      unknown.map((n) => `"${n}"`),
+      "and",
+    )} ${unknown.length === 1 ? "names" : "name"} no entry of ${file} (an entry as written, or its repository): ${hint}`,
+  );
+}
+
+/** An entry whose repository's last part is the name, or near it ("nginx" for docker.io/library/nginx:1.27). */
+function closestByRepository(name: string, entries: ImageEntry[]): string | undefined {
+  const last = (e: ImageEntry): string => e.repository.split("/").pop() ?? e.repository;
+  const word = name.split(/[:@]/)[0]?.split("/").pop() ?? name;
+  const match = closest(word, entries.map(last));
+  return entries.find((e) => last(e) === match)?.source;
 }
 
 /** An entry's failure as a problem; anything but an AirlockError is a bug and is rethrown. */

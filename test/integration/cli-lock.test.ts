@@ -68,6 +68,25 @@ images:
     assert.ok((await readFile(lockFile)).equals(bytes), "a re-resolved lock is byte-identical");
   });
 
+  it("lock --update NAME that names no entry is exit 2 with the closest entry, and writes nothing", async () => {
+    const list = join(dir, "update-names.yaml");
+    await writeFile(list, airlockYaml());
+    const lockFile = join(dir, "update-names.lock");
+    assert.equal((await runAirlock(["lock", "-f", list])).code, 0);
+    const before = await readFile(lockFile);
+    const typo = await runAirlock(["lock", "-f", list, "--update", `${host}/fixtures/multi-ocii:v1`]);
+    assert.equal(typo.code, 2, typo.stderr);
+    assert.match(typo.stderr, new RegExp(`did you mean "${host}/fixtures/multi-oci:v1"`));
+    assert.equal(typo.stderr.trim().split("\n").length, 1, typo.stderr);
+    // A short name: docker.io/library/single-oci is not this registry's; the entry is suggested.
+    const short = await runAirlock(["lock", "-f", list, "--update", "single-oci"]);
+    assert.equal(short.code, 2, short.stderr);
+    assert.match(short.stderr, new RegExp(`"${host}/fixtures/single-oci:v1"`));
+    assert.ok((await readFile(lockFile)).equals(before), "nothing written");
+    const byRepository = await runAirlock(["lock", "-f", list, "--update", `${host}/fixtures/multi-oci`]);
+    assert.equal(byRepository.code, 0, byRepository.stderr);
+  });
+
   async function checkAgainstSkopeo(image: LockedImage): Promise<void> {
     const top = await skopeoRaw(image.reference);
     assert.equal(sha256(top), image.digest, image.reference);

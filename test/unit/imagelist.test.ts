@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { validateCommand } from "../../src/cli/commands/validate.js";
+import { createLog } from "../../src/cli/log.js";
 import type { CommandContext } from "../../src/cli/command.js";
 import {
   ImageListError,
@@ -442,11 +443,15 @@ describe("loadImageList, validateImageList and airlock validate", () => {
   let dir = "";
   const io = (): { ctx: CommandContext; lines: string[] } => {
     const lines: string[] = [];
+    const stderr = { write: (text: string) => lines.push(...text.replace(/\n$/, "").split("\n")) };
+    const log = createLog(stderr as unknown as NodeJS.WritableStream, "info");
     const ctx = {
       positionals: [],
       values: {},
-      io: {},
-      say: (l: string) => lines.push(l),
+      io: { stderr },
+      say: log.info,
+      log,
+      json: false,
     } as unknown as CommandContext;
     return { ctx, lines };
   };
