@@ -108,7 +108,10 @@ export {
   type CreateBundleResult,
   type BundleEvent,
 } from "./verbs/create-bundle.js";
-export { BundleReader } from "./bundle/bundle-reader.js";
+export type { BundlePart } from "./verbs/create-bundle.js";
+export type { FetchProgress } from "./bundle/fetch.js";
+export { BundleReader, type BundleRef } from "./bundle/bundle-reader.js";
+export type { TarIndex } from "./bundle/tar-index.js";
 export { bundleLock } from "./bundle/bundle-lock.js";
 export { verifyBundle, type VerifyReport } from "./bundle/verify.js";
 export { inspectBundle, verifyBundles, type BundleSummary } from "./verbs/inspect-bundle.js";
@@ -118,5 +121,6 @@ export {
   type PushBundleResult,
   type PushEvent,
 } from "./verbs/push-bundle.js";
+export type { ExistingTagPolicy, ImageOutcome, PushStats, SparseIndexPolicy } from "./seed/push-image.js";
 export { serveRegistry, type ServeOptions, type ServedRegistry } from "./serve/server.js";
 export { targetRepository, targetTag, type TargetNameOptions } from "./bundle/target-name.js";
