@@ -20,7 +20,8 @@ export interface PushStats {
   /** Blobs already in the target (by HEAD or the journal). */
   skipped: number;
   bytesUploaded: number;
-  /** With dry-run: bytes that would be uploaded. */
+  /** With dry-run: blobs and bytes that would be uploaded (mounted and skipped ones are counted above). */
+  blobsToUpload: number;
   bytesToUpload: number;
   manifests: number;
   tags: number;
@@ -182,13 +183,8 @@ function ensureBlob(ctx: PushContext, repository: string, blob: Descriptor): Pro
 
 async function transferBlob(ctx: PushContext, repository: string, blob: Descriptor): Promise<void> {
   const { client, signal } = ctx;
-  if (ctx.dryRun) {
-    const size = await client.blobHead(repository, blob.digest, { signal });
-    if (size === blob.size) ctx.stats.skipped++;
-    else ctx.stats.bytesToUpload += blob.size;
-    return;
-  }
   const from = ctx.filled.get(blob.digest);
+  if (ctx.dryRun) return await dryRunBlob(ctx, repository, blob, from);
   const mounted =
     from !== undefined &&
     from !== repository &&
@@ -196,6 +192,28 @@ async function transferBlob(ctx: PushContext, repository: string, blob: Descript
   if (mounted) ctx.stats.mounted++;
   else await uploadBlob(ctx, repository, blob);
   await ctx.journal.record(repository, blob.digest);
+  ctx.filled.set(blob.digest, repository);
+}
+
+/**
+ * What the push would do with a blob, by HEADs alone: mount it where this run or the journal
+ * knows it (as the push does, before any HEAD), else skip it when present, else upload it.
+ * Later repositories then see it as filled, so the counts and bytes are the push's own.
+ */
+async function dryRunBlob(
+  ctx: PushContext,
+  repository: string,
+  blob: Descriptor,
+  from: string | undefined,
+): Promise<void> {
+  if (from !== undefined && from !== repository) {
+    ctx.stats.mounted++;
+  } else if ((await ctx.client.blobHead(repository, blob.digest, { signal: ctx.signal })) === blob.size) {
+    ctx.stats.skipped++;
+  } else {
+    ctx.stats.blobsToUpload++;
+    ctx.stats.bytesToUpload += blob.size;
+  }
   ctx.filled.set(blob.digest, repository);
 }
 

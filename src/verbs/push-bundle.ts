@@ -73,6 +73,7 @@ export async function pushBundle(files: string[], options: PushBundleOptions): P
     mounted: 0,
     skipped: 0,
     bytesUploaded: 0,
+    blobsToUpload: 0,
     bytesToUpload: 0,
     manifests: 0,
     tags: 0,

@@ -218,4 +218,29 @@ images:
       await c.stop();
     }
   });
+  it("--dry-run counts what the push then does: the same blobs and bytes uploaded, mounted and skipped", async () => {
+    const d = await startRegistry("plain");
+    type Stats = { uploaded: number; mounted: number; skipped: number; bytesUploaded: number };
+    type DryStats = { blobsToUpload: number; bytesToUpload: number; mounted: number; skipped: number };
+    const journal = join(state, "dry-then-real.jsonl");
+    const run = async (to: string, dry: boolean): Promise<Stats & DryStats> => {
+      const args = ["push-bundle", made.bundle, "--to", to, "--json", "--quiet", "--journal", journal];
+      const res = await runAirlock(dry ? [...args, "--dry-run"] : args);
+      assert.equal(res.code, 0, res.stderr);
+      return (JSON.parse(res.stdout.toString()) as { stats: Stats & DryStats }).stats;
+    };
+    try {
+      // Into an empty registry, then under a second prefix, where the journal knows every blob.
+      for (const to of [`${d.host}/one`, `${d.host}/two`]) {
+        const dry = await run(to, true);
+        const real = await run(to, false);
+        assert.equal(dry.bytesToUpload, real.bytesUploaded, to);
+        assert.equal(dry.blobsToUpload, real.uploaded, to);
+        assert.equal(dry.mounted, real.mounted, to);
+        assert.equal(dry.skipped, real.skipped, to);
+      }
+    } finally {
+      await d.stop();
+    }
+  });
 });

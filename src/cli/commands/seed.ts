@@ -139,7 +139,9 @@ Images that fail for the same reason are told in one line, before what was pushe
 
 function pushSummary(result: PushBundleResult, dryRun: boolean): string {
   const s = result.stats;
-  if (dryRun) return `dry run: ${formatBytes(s.bytesToUpload)} to upload, ${s.skipped} blobs already there`;
+  if (dryRun) {
+    return `dry run: would upload ${s.blobsToUpload} blobs (${formatBytes(s.bytesToUpload)}), mount ${s.mounted}, skip ${s.skipped} already there`;
+  }
   const failed = result.failures.length;
   const pushed = `${result.images.length} images: ${s.uploaded} blobs uploaded (${formatBytes(s.bytesUploaded)}), ${s.mounted} mounted, ${s.skipped} already there; ${s.manifests} manifests, ${s.tags} tags`;
   return failed === 0 ? pushed : `${failed} of ${failed + result.images.length} images failed; ${pushed}`;
