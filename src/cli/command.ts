@@ -41,6 +41,7 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   "plain-http": { type: "boolean" },
   "ca-file": { type: "string", multiple: true },
   authfile: { type: "string" },
+  timeout: { type: "string" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
@@ -51,6 +52,8 @@ export const GLOBAL_HELP = `Global flags:
   --plain-http        speak plain HTTP to the registry (loopback registries fall back to it by themselves)
   --ca-file FILE      trust this CA certificate (PEM) as well; repeatable
   --authfile FILE     read credentials only from this file (also REGISTRY_AUTH_FILE)
+  --timeout DURATION  wait this long to connect and for each answer's next bytes, e.g. 10s, 2m (default 30s);
+                      proxies come from HTTPS_PROXY, HTTP_PROXY, NO_PROXY
   -v, --verbose       log every HTTP exchange to stderr (credentials never shown)
   -h, --help          show help
   --version           print airlock's version`;

@@ -6,6 +6,7 @@ import { GLOBAL_OPTIONS, flag, stringValue, type Command, type Io, type OptionVa
 import { findCommand } from "./commands/index.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
 import { commandHelp, mainHelp } from "./help.js";
+import { parseDuration } from "./parse.js";
 
 /** Runs airlock with `argv` (without node and script); resolves to the exit code. Never throws. */
 export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
@@ -89,11 +90,13 @@ function remoteOptions(
   signal?: AbortSignal,
 ): RemoteOptions {
   const caFiles = values["ca-file"];
+  const timeout = stringValue(values, "timeout");
   const options: RemoteOptions = {
     insecure: flag(values, "insecure"),
     plainHttp: flag(values, "plain-http"),
     caFiles: Array.isArray(caFiles) ? caFiles.map(String) : undefined,
     authFile: stringValue(values, "authfile"),
+    timeoutMs: timeout === undefined ? undefined : parseDuration(timeout),
     onWarning: (message) => say(`airlock: warning: ${message}`),
     signal,
   };
