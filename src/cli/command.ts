@@ -52,8 +52,7 @@ export const GLOBAL_HELP = `Global flags:
   --plain-http        speak plain HTTP to the registry (loopback registries fall back to it by themselves)
   --ca-file FILE      trust this CA certificate (PEM) as well; repeatable
   --authfile FILE     read credentials only from this file (also REGISTRY_AUTH_FILE)
-  --timeout DURATION  wait this long to connect and for each answer's next bytes, e.g. 10s, 2m (default 30s);
-                      proxies come from HTTPS_PROXY, HTTP_PROXY, NO_PROXY
+  --timeout DURATION  wait this long to connect, then for each answer's next bytes (default 30s; e.g. 10s, 2m)
   -v, --verbose       log every HTTP exchange to stderr (credentials never shown)
   -h, --help          show help
   --version           print airlock's version`;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { load } from "js-yaml";
 import type { Lock } from "../../src/plan/lock-types.js";
-import { isOneCleanLine, runAirlock, type CliResult } from "../harness/cli.js";
+import { isOneCleanLine, runAirlock, writeAuthFile, type CliResult } from "../harness/cli.js";
 import { startSeededRegistry } from "../harness/fixtures.js";
 import { startSilentServer, startTestProxy, type TestProxy } from "../harness/http-proxy.js";
 import type { TestRegistry } from "../harness/registry.js";
@@ -31,14 +31,16 @@ const images = (host: string): string => `  - ${host}/fixtures/multi-oci:v1
 describe("proxies: HTTP_PROXY, HTTPS_PROXY, NO_PROXY and a registry's proxy: setting", () => {
   let plain: TestRegistry;
   let tls: TestRegistry;
+  let token: TestRegistry;
   let proxy: TestProxy;
   let dir: string;
   const through = (): number => proxy.requests.length;
 
   before(async () => {
-    [plain, tls] = await Promise.all([
+    [plain, tls, token] = await Promise.all([
       startSeededRegistry("plain").then((s) => s.registry),
       startSeededRegistry("tls").then((s) => s.registry),
+      startSeededRegistry("token").then((s) => s.registry),
     ]);
     proxy = await startTestProxy({
       hosts: { [FAKE_HOST]: "127.0.0.1" },
@@ -46,7 +48,7 @@ describe("proxies: HTTP_PROXY, HTTPS_PROXY, NO_PROXY and a registry's proxy: set
     });
     dir = await mkdtemp(join(tmpdir(), "airlock-proxy-"));
   });
-  after(async () => Promise.all([plain.stop(), tls.stop(), proxy.close()]));
+  after(async () => Promise.all([plain.stop(), tls.stop(), token.stop(), proxy.close()]));
 
   const fake = (registry: TestRegistry): string => `${FAKE_HOST}:${registry.host.split(":")[1] ?? ""}`;
   const writeList = async (name: string, text: string): Promise<string> => {
@@ -96,6 +98,21 @@ describe("proxies: HTTP_PROXY, HTTPS_PROXY, NO_PROXY and a registry's proxy: set
     const untrusted = await runAirlock(["lock", "-f", list, "--update"], { env });
     assert.equal(untrusted.code, 5, "the tunnelled connection still verifies TLS");
     assert.match(untrusted.stderr, /TLS verification of registry\.airlock\.test:\d+ failed/);
+  });
+
+  it("token requests go through the proxy too", async () => {
+    const host = fake(token);
+    const auth = await writeAuthFile({ ...token, host });
+    const ref = `${host}/fixtures/single-oci:v1`;
+    const before = through();
+    const env = { HTTP_PROXY: proxy.urlWithCredentials };
+    const res = await runAirlock(["digest", "--plain-http", "--authfile", auth, ref], { env });
+    assert.equal(res.code, 0, res.stderr);
+    const targets = new Set(proxy.requests.slice(before).map((r) => r.target));
+    assert.ok(targets.has(host), "registry requests went through the proxy");
+    const issuer = [...targets].filter((t) => /^127\.0\.0\.1:\d+$/.test(t));
+    assert.equal(issuer.length, 1, "so did the token request, to the issuer on loopback");
+    assert.ok((token.tokenRequests ?? []).length > 0);
   });
 
   it("NO_PROXY sends a registry direct: the proxy sees nothing", async () => {
