@@ -50,6 +50,7 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   "ca-file": { type: "string", multiple: true },
   authfile: { type: "string" },
   creds: { type: "string" },
+  timeout: { type: "string" },
   verbose: { type: "boolean", short: "v" },
   quiet: { type: "boolean", short: "q" },
   "log-level": { type: "string" },
@@ -66,6 +67,7 @@ export const GLOBAL_HELP = `Global flags:
   --authfile FILE     read credentials only from this file (also REGISTRY_AUTH_FILE)
   --creds USER[:PASS] use these credentials for every registry, instead of any auth file
                       (asks for PASS on a terminal; else AIRLOCK_USERNAME and AIRLOCK_PASSWORD)
+  --timeout DURATION  wait this long to connect, then for each answer's next bytes (default 30s; e.g. 10s, 2m)
   -v, --verbose       debug messages: every HTTP exchange on stderr (credentials never shown)
   -q, --quiet         errors only on stderr (no progress, no summary)
   --log-level LEVEL   error, warn, info (default) or debug

@@ -1,4 +1,5 @@
 import { AirlockError } from "../errors.js";
+import { parseDurationMs } from "../util/duration.js";
 
 /** --concurrency: a whole number from 1 to 256. */
 export function parseConcurrency(text: string | undefined): number | undefined {
@@ -19,4 +20,13 @@ export function parseSize(text: string): number {
     throw new AirlockError("ERR_USAGE", `--split "${text}" is not a size (e.g. 4G, 700M, 512K)`);
   }
   return value;
+}
+
+/** --timeout: "30s", "2m", "500ms", "1h" or plain seconds ("45") → milliseconds, more than 0. */
+export function parseDuration(text: string, flag = "--timeout"): number {
+  const ms = parseDurationMs(text);
+  if (ms === undefined) {
+    throw new AirlockError("ERR_USAGE", `${flag} "${text}" is not a duration (e.g. 30s, 2m, 500ms)`);
+  }
+  return ms;
 }

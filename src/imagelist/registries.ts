@@ -3,6 +3,8 @@
 import path from "node:path";
 import { AirlockError } from "../errors.js";
 import { parseRegistry } from "../ref/reference.js";
+import { checkProxyUrl } from "../registry/proxy.js";
+import { parseDurationMs } from "../util/duration.js";
 import { entriesOf, isRecord, type ReadContext } from "./context.js";
 import type { Path } from "./paths.js";
 import type { Reporter } from "./problems.js";
@@ -68,9 +70,31 @@ function readSettings(s: Record<string, unknown>, at: Path, ctx: ReadContext): R
     out.usernameEnv = creds.usernameEnv;
     out.passwordEnv = creds.passwordEnv;
   }
+  readNetwork(s, at, ctx, out);
   if (typeof s.mirror === "string" && s.mirror !== "") {
     const mirror = checkRegistryHost(s.mirror, [...at, "mirror"], ctx.reporter, "value");
     if (mirror !== undefined) out.mirror = mirror;
   }
   return out;
+}
+
+/** `proxy` (a URL, or false for none) and `timeout` (a duration). */
+function readNetwork(s: Record<string, unknown>, at: Path, ctx: ReadContext, out: RegistrySettings): void {
+  if (s.proxy === false) out.proxy = false;
+  if (typeof s.proxy === "string") {
+    const url = checkProxyUrl(s.proxy);
+    if (typeof url === "string") ctx.reporter.problem([...at, "proxy"], url);
+    else out.proxy = s.proxy;
+  }
+  if (typeof s.timeout === "string" || typeof s.timeout === "number") {
+    const ms = parseDurationMs(s.timeout);
+    if (ms !== undefined) out.timeoutMs = ms;
+    // The schema refuses a number that is not more than 0.
+    else if (typeof s.timeout === "string") {
+      ctx.reporter.problem(
+        [...at, "timeout"],
+        `${JSON.stringify(s.timeout)} is not a duration (e.g. 30s, 2m, 500ms)`,
+      );
+    }
+  }
 }

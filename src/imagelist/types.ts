@@ -53,6 +53,10 @@ export interface RegistrySettings {
   passwordEnv?: string;
   /** Fetch this host's images from another host[:port] (same repository paths). */
   mirror?: string;
+  /** A proxy URL for this registry, overriding HTTP(S)_PROXY and NO_PROXY; false to go direct. */
+  proxy?: string | false;
+  /** Connect and idle time-out in ms, overriding --timeout. */
+  timeoutMs?: number;
 }
 
 export type InputFormat = "airlock" | "skopeo-sync" | "mindthegap" | "text";

@@ -1,7 +1,7 @@
 import { Readable, pipeline } from "node:stream";
 import { AirlockError } from "../errors.js";
 import { VerifyStream } from "../stream/verify-stream.js";
-import { networkError } from "./http-errors.js";
+import { networkError } from "./network-error.js";
 import { isRetryableNetworkError } from "./retry.js";
 import type { Scope } from "./scope.js";
 import type { RegistryResponse, RegistryTransport } from "./transport.js";
@@ -61,7 +61,8 @@ async function* resumingBody(
     } catch (err) {
       const canResume =
         isRetryableNetworkError(err) && offset < read.size && resumes < (read.maxResumes ?? 5);
-      if (!canResume) throw networkError(err, transport.registry, "GET", res.url);
+      if (!canResume)
+        throw networkError(err, transport.registry, "GET", res.url, transport.networkContext(res.url));
       resumes++;
       res = await resumeAt(transport, read, offset);
     }

@@ -1,6 +1,9 @@
 import { isLoopbackRegistry, registryApiHost } from "../ref/reference.js";
+import { AirlockError } from "../errors.js";
 import { RegistryClient } from "./client.js";
 import { credentialLookup, type Credential, type CredentialLookup } from "./credentials.js";
+import type { NetworkTimeouts } from "./dispatcher.js";
+import { fixedProxyConfig, proxyConfigFromEnv, type ProxyConfig } from "./proxy.js";
 import type { RetryPolicy } from "./retry.js";
 import { loadTlsOptions } from "./tls.js";
 import { RegistryTransport } from "./transport.js";
@@ -22,6 +25,13 @@ export interface RegistryOptions {
   credential?: Credential;
   /** Environment for auth file lookup; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * A proxy URL (http://[USER:PASS@]HOST:PORT) for every request to this registry, or false for none;
+   * without it HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or lowercase) in `env` decide, as for curl.
+   */
+  proxy?: string | false;
+  /** Connect and idle time-out (no bytes for that long), in ms; default 30 s each. */
+  timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   userAgent?: string;
   /** Called with one line per HTTP exchange (URLs redacted, never credentials). */
@@ -46,6 +56,8 @@ export async function connectRegistry(
     apiHost: registryApiHost(registry),
     scheme,
     tls,
+    proxy: proxyConfigFor(registry, options),
+    timeouts: options.timeoutMs === undefined ? undefined : timeoutsOf(options.timeoutMs),
     credential: credentialsFor(registry, options),
     retry: options.retry,
     userAgent: options.userAgent ?? `airlock/${VERSION}`,
@@ -63,4 +75,16 @@ function credentialsFor(registry: string, options: RegistryOptions): CredentialL
     env: options.env,
     onWarning: options.onWarning,
   });
+}
+
+function proxyConfigFor(registry: string, options: RegistryOptions): ProxyConfig {
+  if (options.proxy !== undefined) return fixedProxyConfig(options.proxy, `proxy setting of ${registry}`);
+  return proxyConfigFromEnv(options.env ?? process.env);
+}
+
+function timeoutsOf(ms: number): NetworkTimeouts {
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new AirlockError("ERR_USAGE", `a time-out must be a positive number of milliseconds, not ${ms}`);
+  }
+  return { connectMs: ms, idleMs: ms };
 }

@@ -1,27 +1,8 @@
 import type { Dispatcher } from "undici";
-import {
-  AirlockError,
-  RegistryError,
-  messageOf,
-  type ErrorCode,
-  type RegistryErrorDetail,
-} from "../errors.js";
-import { isRetryableNetworkError, isRetryableStatus } from "./retry.js";
+import { RegistryError, messageOf, type ErrorCode, type RegistryErrorDetail } from "../errors.js";
+import { isRetryableStatus } from "./retry.js";
 
 const MAX_ERROR_BODY = 64 * 1024;
-
-const TLS_CODES = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-  "CERT_SIGNATURE_FAILURE",
-  "CERT_UNTRUSTED",
-]);
 
 /** Query parameters whose values are safe to show; all others are masked. */
 const SAFE_QUERY = new Set(["n", "last", "digest", "mount", "from", "service", "scope"]);
@@ -37,7 +18,8 @@ export function redactUrl(url: URL | string): string {
   return u.toString();
 }
 
-function errorCode(err: unknown): string | undefined {
+/** The first string `code` on the error or its causes. */
+export function errorCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === "string") return code;
   const cause = (err as { cause?: unknown } | null)?.cause;
@@ -52,49 +34,6 @@ export function isTlsProtocolMismatch(err: unknown): boolean {
     code === "EPROTO" ||
     /WRONG_VERSION_NUMBER/.test(messageOf(err))
   );
-}
-
-/** A connection-level failure as one clear AirlockError. */
-export function networkError(err: unknown, host: string, method: string, url: URL): AirlockError {
-  if (err instanceof AirlockError) return err;
-  const code = errorCode(err) ?? "";
-  const where = `${method} ${redactUrl(url)}`;
-  if (TLS_CODES.has(code)) {
-    return new AirlockError(
-      "ERR_TLS",
-      `TLS verification of ${host} failed (${code}): pass --ca-file with the registry's CA, put it in /etc/containers/certs.d/${host}/ca.crt, or use --insecure to skip verification`,
-      { cause: err },
-    );
-  }
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-    return new AirlockError(
-      "ERR_NETWORK",
-      `cannot resolve host ${url.hostname} (${where}): check the registry name`,
-      {
-        cause: err,
-      },
-    );
-  }
-  if (code === "ECONNREFUSED") {
-    return new AirlockError(
-      "ERR_NETWORK",
-      `connection refused by ${url.host} (${where}): is the registry running?`,
-      {
-        cause: err,
-      },
-    );
-  }
-  if (isTlsProtocolMismatch(err)) {
-    return new AirlockError(
-      "ERR_TLS",
-      `${url.host} does not speak TLS (${where}): use --plain-http if the registry serves plain HTTP`,
-      { cause: err },
-    );
-  }
-  return new AirlockError("ERR_NETWORK", `${where} failed: ${code || messageOf(err)}`, {
-    cause: err,
-    retryable: isRetryableNetworkError(err),
-  });
 }
 
 /** Reads at most 64 KiB of an error body and parses the registry's error list. */

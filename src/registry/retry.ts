@@ -25,9 +25,7 @@ const RETRYABLE_NETWORK = new Set([
   "ETIMEDOUT",
   "UND_ERR_SOCKET",
   "UND_ERR_CLOSED",
-  "UND_ERR_HEADERS_TIMEOUT",
   "UND_ERR_BODY_TIMEOUT",
-  "UND_ERR_CONNECT_TIMEOUT",
   "ECONNABORTED",
   "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
   "ERR_STREAM_PREMATURE_CLOSE",
@@ -37,7 +35,11 @@ export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUS.has(status);
 }
 
-/** Resets, timeouts and cut connections; not refused connections or unknown hosts. */
+/**
+ * Resets, stalled bodies and cut connections; not refused connections, unknown
+ * hosts, or a host that let the connect or answer time-out pass (waiting that
+ * long again and again would multiply the time-out the user chose).
+ */
 export function isRetryableNetworkError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "string" && RETRYABLE_NETWORK.has(code);

@@ -1,7 +1,9 @@
 import { request, type Dispatcher } from "undici";
 import { AirlockError, messageOf } from "../errors.js";
 import type { Credential } from "./credentials.js";
-import { networkError, redactUrl } from "./http-errors.js";
+import { networkContextOf } from "./dispatcher.js";
+import { redactUrl } from "./http-errors.js";
+import { networkError } from "./network-error.js";
 import { isLoopbackRegistry } from "../ref/reference.js";
 import { formatScope, type Scope } from "./scope.js";
 
@@ -103,7 +105,7 @@ async function exchange(url: URL, ex: Exchange, req: TokenRequest): Promise<Toke
   try {
     res = await request(url, { ...ex, dispatcher: req.dispatcher, signal: req.signal });
   } catch (err) {
-    throw networkError(err, url.host, ex.method, url);
+    throw networkError(err, url.host, ex.method, url, networkContextOf(req.dispatcher, url));
   }
   const text = await readCapped(res.body);
   if (res.statusCode === 401 || res.statusCode === 403) {

@@ -1,17 +1,14 @@
 import type { Readable } from "node:stream";
-import { Agent, request, type Dispatcher } from "undici";
+import { request, type Dispatcher } from "undici";
 import type { IncomingHttpHeaders } from "undici/types/header.js";
 import { AirlockError } from "../errors.js";
 import { Authenticator } from "./authenticator.js";
 import { parseChallenges } from "./challenge.js";
 import type { CredentialLookup } from "./credentials.js";
-import {
-  isTlsProtocolMismatch,
-  networkError,
-  readErrorDetails,
-  redactUrl,
-  statusError,
-} from "./http-errors.js";
+import { DEFAULT_TIMEOUTS, RegistryDispatcher, type NetworkTimeouts } from "./dispatcher.js";
+import { isTlsProtocolMismatch, readErrorDetails, redactUrl, statusError } from "./http-errors.js";
+import { networkError, type NetworkContext } from "./network-error.js";
+import { NO_PROXY, proxyLabel, type ProxyConfig } from "./proxy.js";
 import {
   DEFAULT_RETRY,
   backoffDelay,
@@ -56,6 +53,10 @@ export interface TransportOptions {
   /** "https", "http", or "auto": https, falling back to http when the port does not speak TLS (loopback only). */
   scheme: "https" | "http" | "auto";
   tls: TlsConnectOptions;
+  /** Proxies per URL scheme and NO_PROXY; none when absent. */
+  proxy?: ProxyConfig;
+  /** Connect and idle time-outs; 30 s each when absent. */
+  timeouts?: Partial<NetworkTimeouts>;
   /** The credential for a repository (undefined: the registry as a whole). */
   credential: CredentialLookup;
   retry?: Partial<RetryPolicy>;
@@ -74,7 +75,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export class RegistryTransport {
   readonly #opts: TransportOptions;
   readonly #retry: RetryPolicy;
-  readonly #dispatcher: Agent;
+  readonly #dispatcher: RegistryDispatcher;
   readonly #auth: Authenticator;
   #scheme: Promise<"https" | "http"> | undefined;
   #plain = false;
@@ -82,11 +83,10 @@ export class RegistryTransport {
   constructor(options: TransportOptions) {
     this.#opts = options;
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.#dispatcher = new Agent({
-      connect: { ...options.tls, timeout: 30_000 },
-      headersTimeout: 120_000,
-      bodyTimeout: 120_000,
-      keepAliveTimeout: 30_000,
+    this.#dispatcher = new RegistryDispatcher({
+      tls: options.tls,
+      proxy: options.proxy ?? NO_PROXY,
+      timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
     });
     this.#auth = new Authenticator({
       registry: options.registry,
@@ -137,6 +137,11 @@ export class RegistryTransport {
     }
   }
 
+  /** How a request to `url` travels (direct or by which proxy) and its time-outs, for error messages. */
+  networkContext(url: URL): NetworkContext {
+    return this.#dispatcher.context(url);
+  }
+
   /** Closes pooled connections. */
   async close(): Promise<void> {
     await this.#dispatcher.close();
@@ -151,7 +156,7 @@ export class RegistryTransport {
     try {
       return await this.#followRedirects(req, url, authorization);
     } catch (err) {
-      const error = networkError(err, this.#opts.registry, req.method, url);
+      const error = networkError(err, this.#opts.registry, req.method, url, this.networkContext(url));
       if (error.retryable && this.#canRetry(req, attempt)) {
         this.#debug(`${req.method} ${redactUrl(url)} failed (${error.message}); retrying`);
         await waitBeforeRetry(backoffDelay(this.#retry, attempt), req.signal);
@@ -186,7 +191,9 @@ export class RegistryTransport {
         dispatcher: this.#dispatcher,
         signal: req.signal,
       });
-      this.#debug(`${req.method} ${redactUrl(url)} -> ${res.statusCode} (${Date.now() - began} ms)`);
+      this.#debug(
+        `${req.method} ${redactUrl(url)} -> ${res.statusCode} (${Date.now() - began} ms)${this.#via(url)}`,
+      );
       const location = res.headers.location;
       const follow = REDIRECTS.has(res.statusCode) && (req.method === "GET" || req.method === "HEAD");
       if (!follow || typeof location !== "string" || hop >= MAX_REDIRECTS) {
@@ -237,11 +244,19 @@ export class RegistryTransport {
       await res.body.dump();
       return "https";
     } catch (err) {
-      if (!isTlsProtocolMismatch(err)) throw networkError(err, this.#opts.registry, "GET", url);
+      if (!isTlsProtocolMismatch(err)) {
+        throw networkError(err, this.#opts.registry, "GET", url, this.networkContext(url));
+      }
       this.#debug(`${this.#opts.apiHost} does not speak TLS; using plain HTTP (loopback)`);
       this.#plain = true;
       return "http";
     }
+  }
+
+  /** " via proxy HOST:PORT" when `url` goes through one; never its credentials. */
+  #via(url: URL): string {
+    const proxy = this.#dispatcher.route(url).proxy;
+    return proxy === undefined ? "" : ` via proxy ${proxyLabel(proxy)}`;
   }
 
   #debug(line: string): void {

@@ -51,6 +51,8 @@ export function optionsFor(registry: string, settings: RegistrySettings, base: R
   if (settings.plainHttp !== undefined) options.plainHttp = settings.plainHttp;
   if (settings.caFile !== undefined) options.caFiles = [...(base.caFiles ?? []), settings.caFile];
   if (settings.authFile !== undefined) options.authFile = settings.authFile;
+  if (settings.proxy !== undefined) options.proxy = settings.proxy;
+  if (settings.timeoutMs !== undefined) options.timeoutMs = settings.timeoutMs;
   if (settings.usernameEnv !== undefined || settings.passwordEnv !== undefined) {
     options.credential = credentialFromEnv(registry, settings, base.env ?? process.env);
   }

@@ -10,7 +10,7 @@ import { runTool } from "./tools.js";
 export interface TestPki {
   /** PEM of the test CA (the same file as certDir/ca.crt). */
   caFile: string;
-  /** Server certificate (PEM) with SANs IP:127.0.0.1 and DNS:localhost. */
+  /** Server certificate (PEM) with SANs IP:127.0.0.1, DNS:localhost and DNS:registry.airlock.test (a name only the test proxy resolves). */
   certFile: string;
   keyFile: string;
   /** Holds only ca.crt, so it works as skopeo's --cert-dir. */
@@ -23,7 +23,7 @@ const SERVER_EXTENSIONS = [
   "basicConstraints=critical,CA:FALSE",
   "keyUsage=critical,digitalSignature,keyEncipherment",
   "extendedKeyUsage=serverAuth",
-  "subjectAltName=IP:127.0.0.1,DNS:localhost",
+  "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:registry.airlock.test",
   "",
 ].join("\n");
 
