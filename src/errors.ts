@@ -88,3 +88,13 @@ export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** What a call rejects with once its AbortSignal has fired, whatever the layer below threw. */
+export function abortedError(cause?: unknown): AirlockError {
+  return new AirlockError("ERR_ABORTED", "interrupted", cause === undefined ? {} : { cause });
+}
+
+/** Throws ERR_ABORTED when `signal` has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw abortedError(signal.reason);
+}

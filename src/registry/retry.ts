@@ -1,3 +1,4 @@
+import { abortedError } from "../errors.js";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export interface RetryPolicy {
@@ -61,6 +62,12 @@ export function backoffDelay(policy: RetryPolicy, attempt: number): number {
   return Math.round(exp / 2 + (Math.random() * exp) / 2);
 }
 
+/** Sleeps before a retry; rejects with ERR_ABORTED as soon as `signal` fires. */
 export async function waitBeforeRetry(ms: number, signal?: AbortSignal): Promise<void> {
-  await sleep(ms, undefined, signal ? { signal } : undefined);
+  try {
+    await sleep(ms, undefined, signal ? { signal } : undefined);
+  } catch (err) {
+    if (signal?.aborted === true) throw abortedError(err);
+    throw err;
+  }
 }

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import { request, type Dispatcher } from "undici";
 import type { IncomingHttpHeaders } from "undici/types/header.js";
-import { AirlockError } from "../errors.js";
+import { AirlockError, abortedError, throwIfAborted } from "../errors.js";
 import { Authenticator } from "./authenticator.js";
 import { parseChallenges } from "./challenge.js";
 import type { CredentialLookup } from "./credentials.js";
@@ -103,12 +103,17 @@ export class RegistryTransport {
 
   /** Base URL ("https://host:port") once the scheme is known. */
   async origin(signal?: AbortSignal): Promise<string> {
-    this.#scheme ??= this.#detectScheme(signal);
+    // A failed detection (aborted, registry down) is not kept: the next request asks again.
+    this.#scheme ??= this.#detectScheme(signal).catch((err: unknown) => {
+      this.#scheme = undefined;
+      throw err;
+    });
     return `${await this.#scheme}://${this.#opts.apiHost}`;
   }
 
   /** Sends a request; the response's status is one of `expect`, its body for the caller to consume. */
   async send(req: RegistryRequest): Promise<RegistryResponse> {
+    throwIfAborted(req.signal);
     const url = new URL(req.path, await this.origin(req.signal));
     let authRounds = 0;
     for (let attempt = 1; ; attempt++) {
@@ -156,6 +161,7 @@ export class RegistryTransport {
     try {
       return await this.#followRedirects(req, url, authorization);
     } catch (err) {
+      if (req.signal?.aborted === true) throw abortedError(err);
       const error = networkError(err, this.#opts.registry, req.method, url, this.networkContext(url));
       if (error.retryable && this.#canRetry(req, attempt)) {
         this.#debug(`${req.method} ${redactUrl(url)} failed (${error.message}); retrying`);
@@ -244,6 +250,7 @@ export class RegistryTransport {
       await res.body.dump();
       return "https";
     } catch (err) {
+      if (signal?.aborted === true) throw abortedError(err);
       if (!isTlsProtocolMismatch(err)) {
         throw networkError(err, this.#opts.registry, "GET", url, this.networkContext(url));
       }

@@ -4,7 +4,7 @@
  * first, the tag, and the commit. Any failure aborts the target, which
  * removes whatever has no final name yet.
  */
-import { isAirlockError } from "../errors.js";
+import { abortedError, isAirlockError, throwIfAborted } from "../errors.js";
 import type { Descriptor } from "../oci/types.js";
 import { mapSettled } from "../util/pool.js";
 import type { CopyPlan } from "./copy-plan.js";
@@ -43,7 +43,7 @@ export async function applyCopy(
   const copyOne = async (d: Descriptor): Promise<"copied" | "exists" | "skipped"> => {
     if (failing) return "skipped";
     try {
-      signal?.throwIfAborted();
+      throwIfAborted(signal);
       if (await target.blobHas(d, { signal })) {
         options.onEvent?.({ type: "blob", descriptor: d, status: "exists" });
         return "exists";
@@ -60,7 +60,7 @@ export async function applyCopy(
     const results = await mapSettled(plan.blobs, options.concurrency ?? 4, copyOne);
     if (results.some((r) => r.status === "rejected")) throw firstReason(results);
     for (const m of plan.manifests) {
-      signal?.throwIfAborted();
+      throwIfAborted(signal);
       await target.manifestPut(m.descriptor, m.bytes, { signal });
       options.onEvent?.({ type: "manifest", descriptor: m.descriptor });
     }
@@ -70,6 +70,9 @@ export async function applyCopy(
     return { copied, existing: results.length - copied };
   } catch (err) {
     await target.abort();
+    // However the layer below noticed (a DOMException, a destroyed stream), an abort is ERR_ABORTED.
+    if (signal?.aborted === true)
+      throw isAirlockError(err) && err.code === "ERR_ABORTED" ? err : abortedError(err);
     throw err;
   }
 }

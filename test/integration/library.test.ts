@@ -1,7 +1,11 @@
 // The package used as a library, imported by its name as a user would.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
+  copyImage,
   connectRegistry,
   getDigest,
   getManifest,
@@ -23,6 +27,25 @@ describe("airlock as a library (token auth registry)", () => {
     credential = { username: registry.username ?? "", password: registry.password ?? "" };
   });
   after(async () => registry.stop());
+
+  it("an aborted call rejects with AirlockError ERR_ABORTED, before it starts and mid-way", async () => {
+    const image = fixtures.byRef("fixtures/multi-oci:v1");
+    const ref = `${registry.host}/${image.name}:${image.tag}`;
+    const aborted = AbortSignal.abort();
+    await assert.rejects(listTags(`${registry.host}/${image.name}`, { credential, signal: aborted }), {
+      name: "AirlockError",
+      code: "ERR_ABORTED",
+    });
+    const controller = new AbortController();
+    const dir = await mkdtemp(join(tmpdir(), "airlock-abort-"));
+    const copy = copyImage(`docker://${ref}`, `oci:${join(dir, "layout")}:v1`, {
+      credential,
+      all: true,
+      signal: controller.signal,
+      onEvent: () => controller.abort(),
+    });
+    await assert.rejects(copy, { name: "AirlockError", code: "ERR_ABORTED" });
+  });
 
   it("resolves digests and manifests with typed results", async () => {
     const image = fixtures.byRef("fixtures/multi-oci:v1");
