@@ -5,12 +5,16 @@ import type { Descriptor } from "../oci/types.js";
 import type { Lock, LockedImage } from "../plan/lock-types.js";
 import { bundleLock } from "./bundle-lock.js";
 import { BundleReader } from "./bundle-reader.js";
+import { bundleManifestDigests } from "./manifest-set.js";
 import { HashPool } from "./hash-pool.js";
 import type { IndexOptions } from "./tar-index.js";
 
 export interface VerifyReport {
   file: string;
   images: number;
+  /** Manifests and indexes index.json reaches. */
+  manifests: number;
+  /** The other files under blobs/: configs and layers. */
   blobs: number;
   bytes: number;
   /** Empty when the bundle is sound. */
@@ -45,7 +49,15 @@ export async function verifyBundle(file: string, options: IndexOptions = {}): Pr
   if (lock !== undefined) problems.push(...lockAgreement(lock, refs));
   if (refs.length === 0) problems.push("index.json names no image (no org.opencontainers.image.ref.name)");
   const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
-  return { file, images: refs.length, blobs: reader.index.blobs.size, bytes, problems: dedupe(problems) };
+  const manifests = (await bundleManifestDigests(reader)).size;
+  return {
+    file,
+    images: refs.length,
+    manifests,
+    blobs: reader.index.blobs.size - manifests,
+    bytes,
+    problems: dedupe(problems),
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { describeContent } from "./counts.js";
 import type { SingleBar } from "cli-progress";
 import { formatBytes } from "../plan/diff-format.js";
 import type { BundleEvent } from "../verbs/create-bundle.js";
@@ -35,7 +36,7 @@ export async function bundleProgress(
     onEvent(e) {
       if (e.type === "preflight") {
         say(
-          `carrying ${e.images} images (${e.platforms} platform manifests), ${e.blobs} unique blobs, ${formatBytes(e.bytes)} -> ${e.output} (${formatBytes(e.tarBytes)})`,
+          `carrying ${describeContent(e)}, ${formatBytes(e.bytes)} -> ${e.output} (${formatBytes(e.tarBytes)})`,
         );
       } else if (e.type === "fetch") {
         show("downloading", e.bytesDone, e.bytesTotal, `${e.active} active, ${e.cached} cached`);

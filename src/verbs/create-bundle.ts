@@ -46,7 +46,11 @@ export type BundleEvent =
       type: "preflight";
       output: string;
       images: number;
+      /** Platform manifests selected across images. */
       platforms: number;
+      /** Distinct manifests and indexes. */
+      manifests: number;
+      /** Distinct configs and layers. */
       blobs: number;
       bytes: number;
       tarBytes: number;
@@ -63,8 +67,13 @@ export interface CreateBundleResult {
   /** Every file written: one, or one per part with --split. */
   parts: BundlePart[];
   images: number;
+  /** Platform manifests selected across images. */
+  platforms: number;
+  /** Distinct manifests and indexes. */
+  manifests: number;
+  /** Distinct configs and layers. */
   blobs: number;
-  /** Blobs downloaded by this run; the rest came from the cache. */
+  /** Files (manifests and blobs) downloaded by this run; the rest came from the cache. */
   downloaded: number;
   cached: number;
   lockFile: string;
@@ -104,15 +113,14 @@ export async function createBundle(options: CreateBundleOptions = {}): Promise<C
   const cache = new BlobDir(options.cacheDir ?? defaultCacheDir(options.env ?? process.env));
   await prepareOutput(output, options.output === undefined);
   await checkSpace(output, tarBytes, all, cache);
+  const counts = countContent(lock, all);
   options.onEvent?.({
     type: "preflight",
     output:
       plans.length === 1
         ? output
         : `${plans.length} parts (${plans.map((p) => basename(p.output)).join(", ")})`,
-    images: all.images.length,
-    platforms: lock.entries.flatMap((e) => e.images.flatMap((i) => i.platforms)).length,
-    blobs: all.blobs.length,
+    ...counts,
     bytes: all.bytes,
     tarBytes,
   });
@@ -127,11 +135,24 @@ export async function createBundle(options: CreateBundleOptions = {}): Promise<C
     sha256: first.sha256,
     size: parts.reduce((n, p) => n + p.size, 0),
     parts,
-    images: all.images.length,
-    blobs: all.blobs.length,
+    ...counts,
     downloaded: fetched.downloaded,
     cached: fetched.cached,
     lockFile,
+  };
+}
+
+/** Images, platform manifests, manifests, and configs and layers: the lock's own way of counting. */
+function countContent(
+  lock: Lock,
+  content: BundleContent,
+): { images: number; platforms: number; manifests: number; blobs: number } {
+  const manifests = content.blobs.filter((b) => b.kind === "manifest").length;
+  return {
+    images: content.images.length,
+    platforms: lock.entries.flatMap((e) => e.images.flatMap((i) => i.platforms)).length,
+    manifests,
+    blobs: content.blobs.length - manifests,
   };
 }
 

@@ -1,5 +1,6 @@
 import { bundleLock } from "../bundle/bundle-lock.js";
 import { BundleReader } from "../bundle/bundle-reader.js";
+import { bundleManifestDigests } from "../bundle/manifest-set.js";
 import { verifyBundle, type VerifyReport } from "../bundle/verify.js";
 import { AirlockError } from "../errors.js";
 
@@ -16,6 +17,9 @@ export interface BundleSummaryImage {
 export interface BundleSummary {
   file: string;
   images: BundleSummaryImage[];
+  /** Manifests and indexes index.json reaches. */
+  manifests: number;
+  /** The other files under blobs/: configs and layers. */
   blobs: number;
   bytes: number;
 }
@@ -42,7 +46,8 @@ export async function inspectBundle(file: string): Promise<BundleSummary> {
     };
   });
   const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
-  return { file, images, blobs: reader.index.blobs.size, bytes };
+  const manifests = (await bundleManifestDigests(reader)).size;
+  return { file, images, manifests, blobs: reader.index.blobs.size - manifests, bytes };
 }
 
 /** verify-bundle for several files; throws ERR_BUNDLE_CORRUPT naming every problem when any bundle fails. */

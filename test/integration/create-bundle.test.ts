@@ -87,7 +87,10 @@ images:
     const b = await bundle("b.tar", "--cache", join(dir, "cache-b"), "--concurrency", "1");
     await run("cmp", [a.file, b.file]);
     // The lock that create-bundle writes first keeps its manifests and configs in the same cache.
-    assert.equal(Number(a.json.downloaded) + Number(a.json.cached), a.json.blobs);
+    assert.equal(
+      Number(a.json.downloaded) + Number(a.json.cached),
+      Number(a.json.manifests) + Number(a.json.blobs),
+    );
     assert.ok(Number(a.json.downloaded) > 0);
     const warm = await bundle("c.tar", "--cache", join(dir, "cache-a"));
     assert.equal(warm.json.downloaded, 0, "a warm cache downloads nothing");
@@ -131,6 +134,26 @@ images:
     const blobNames = [...entries.keys()].filter((n) => n.startsWith("blobs/sha256/") && n.length > 13);
     assert.equal(new Set(blobNames).size, blobNames.length, "each blob once");
     assert.equal(blobNames.length, lock.totals.manifests + lock.totals.blobs);
+  });
+
+  it("lock, create-bundle, verify-bundle and inspect-bundle count manifests and blobs alike", async () => {
+    const { file, json } = await bundle("counts.tar", "--cache", join(dir, "cache-a"));
+    const lock = load(await readFile(join(dir, "airlock.lock"), "utf8")) as Lock;
+    assert.deepEqual([json.manifests, json.blobs], [lock.totals.manifests, lock.totals.blobs]);
+    const verify = await runAirlock(["verify-bundle", file, "--json"]);
+    const [report] = JSON.parse(verify.stdout.toString()) as { manifests: number; blobs: number }[];
+    assert.deepEqual([report?.manifests, report?.blobs], [lock.totals.manifests, lock.totals.blobs]);
+    const inspect = await runAirlock(["inspect-bundle", file, "--json"]);
+    const summary = JSON.parse(inspect.stdout.toString()) as { manifests: number; blobs: number };
+    assert.deepEqual([summary.manifests, summary.blobs], [lock.totals.manifests, lock.totals.blobs]);
+    const says = new RegExp(
+      `${lock.totals.manifests} manifests, ${lock.totals.blobs} blobs \\(layers and configs\\)`,
+    );
+    const output = (res: { stdout: Buffer; stderr: Buffer }): string =>
+      res.stdout.toString() + res.stderr.toString();
+    assert.match(output(await runAirlock(["lock", "-f", list])), says);
+    assert.match(output(await runAirlock(["verify-bundle", file])), says);
+    assert.match(output(await runAirlock(["inspect-bundle", file])), says);
   });
 
   it("--split writes parts that are each a valid, verifiable layout of whole images", async () => {

@@ -1,5 +1,6 @@
 import { formatBytes } from "../../plan/diff-format.js";
 import { flag, stringValue, type Command } from "../command.js";
+import { describeContent } from "../counts.js";
 import { bundleProgress } from "../bundle-progress.js";
 import { writeJson } from "../output.js";
 import { parseConcurrency, parseSize } from "../parse.js";
@@ -60,7 +61,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
       if (!flag(values, "quiet")) {
         const where = result.parts.length > 1 ? `${result.parts.length} parts` : result.file;
         say(
-          `wrote ${where} (${formatBytes(result.size)}, ${result.images} images, ${result.blobs} blobs; ${result.downloaded} downloaded, ${result.cached} from cache)`,
+          `wrote ${where} (${formatBytes(result.size)}): ${describeContent(result)}; ${result.downloaded} downloaded, ${result.cached} from cache`,
         );
         for (const p of result.parts) say(`sha256 ${p.sha256}  ${p.file}`);
         say(`checksums in ${result.sha256File}`);

@@ -2,6 +2,7 @@ import { AirlockError } from "../../errors.js";
 import { DEFAULT_LIST_FILE } from "../../imagelist/defaults.js";
 import { formatBytes, formatDiffMarkdown, formatDiffText } from "../../plan/diff-format.js";
 import { flag, stringValue, type Command, type CommandContext } from "../command.js";
+import { describeContent } from "../counts.js";
 import { ExitCode } from "../exit-codes.js";
 import { writeJson, writeOut } from "../output.js";
 import { parseConcurrency } from "../parse.js";
@@ -59,7 +60,8 @@ the last lock keep their pins; nothing is written if any entry fails.
       progress.stop();
       const t = result.lock.totals;
       if (json) await writeJson(io.stdout, { lockFile: result.lockFile, written: result.written, totals: t });
-      const what = `${t.images} images, ${t.blobs} blobs, ${formatBytes(t.bytes)} (${formatBytes(t.bytesWithoutDedup)} without sharing)`;
+      const platforms = result.lock.entries.flatMap((e) => e.images.flatMap((i) => i.platforms)).length;
+      const what = `${describeContent({ ...t, platforms })}, ${formatBytes(t.bytes)} (${formatBytes(t.bytesWithoutDedup)} without sharing)`;
       say(result.written ? `wrote ${result.lockFile}: ${what}` : `${result.lockFile} is up to date: ${what}`);
     } finally {
       progress.stop();

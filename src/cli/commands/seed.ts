@@ -1,6 +1,7 @@
 import { AirlockError } from "../../errors.js";
 import { formatBytes } from "../../plan/diff-format.js";
 import { flag, stringValue, type Command, type OptionValues } from "../command.js";
+import { describeContent } from "../counts.js";
 import type { PushBundleResult } from "../../verbs/push-bundle.js";
 import { writeJson, writeOut } from "../output.js";
 import { parseConcurrency, parseSize } from "../parse.js";
@@ -24,7 +25,7 @@ fails, naming each problem.
     const reports = await verifyBundles(positionals, { signal: remote.signal });
     if (json) return void (await writeJson(io.stdout, reports));
     for (const r of reports) {
-      say(`${r.file}: ok (${r.images} images, ${r.blobs} blobs, ${formatBytes(r.bytes)} verified)`);
+      say(`${r.file}: ok (${describeContent(r)}, ${formatBytes(r.bytes)} verified)`);
     }
   },
 };
@@ -42,7 +43,7 @@ export const inspectBundleCommand: Command = {
     const summary = await inspectBundle(positionals[0] ?? "");
     if (json) return void (await writeJson(io.stdout, summary));
     const lines = [
-      `${summary.file}: ${summary.images.length} images, ${summary.blobs} blobs, ${formatBytes(summary.bytes)}`,
+      `${summary.file}: ${describeContent({ ...summary, images: summary.images.length })}, ${formatBytes(summary.bytes)}`,
     ];
     for (const i of summary.images) {
       const platforms = i.platforms.map((p) => p.platform).join(", ") || "-";
