@@ -10,7 +10,7 @@ import { extract } from "tar-stream";
 import { createReadStream } from "node:fs";
 import { load } from "js-yaml";
 import type { Lock } from "../../src/plan/lock-types.js";
-import { runAirlock } from "../harness/cli.js";
+import { runAirlock, type CliResult } from "../harness/cli.js";
 import { startSeededRegistry, type FixtureSet } from "../harness/fixtures.js";
 import type { TestRegistry } from "../harness/registry.js";
 import { runSkopeo } from "../harness/tools.js";
@@ -149,8 +149,7 @@ images:
     const says = new RegExp(
       `${lock.totals.manifests} manifests, ${lock.totals.blobs} blobs \\(layers and configs\\)`,
     );
-    const output = (res: { stdout: Buffer; stderr: Buffer }): string =>
-      res.stdout.toString() + res.stderr.toString();
+    const output = (res: CliResult): string => res.stdout.toString() + res.stderr;
     assert.match(output(await runAirlock(["lock", "-f", list])), says);
     assert.match(output(await runAirlock(["verify-bundle", file])), says);
     assert.match(output(await runAirlock(["inspect-bundle", file])), says);
