@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { BundleReader } from "../bundle/bundle-reader.js";
 import type { Descriptor } from "../oci/types.js";
+import type { ReleasableReadable } from "../registry/blob-upload.js";
 import type { ImageSource } from "./image-store.js";
 import { findInLayout } from "./layout-index.js";
 
@@ -39,6 +40,23 @@ export class BundleSource implements ImageSource {
 
   async blobGet(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Readable> {
     return await this.reader.fetch(descriptor);
+  }
+
+  /** Straight from the tar by offset: the upload verifies as the bytes leave. */
+  async blobGetUnverified(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Readable> {
+    return await this.reader.fetchUnverified(descriptor);
+  }
+
+  blobOpenVerified(
+    descriptor: Pick<Descriptor, "digest" | "size">,
+    onBytes: (total: number) => void,
+  ): ReleasableReadable {
+    return this.reader.openRange(descriptor, onBytes);
+  }
+
+  /** True when the bundle holds this blob or manifest (a sparse index lacks some children). */
+  has(digest: string): boolean {
+    return this.reader.has(digest);
   }
 
   tagList(): Promise<string[]> {

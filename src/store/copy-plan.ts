@@ -7,7 +7,7 @@
 import { AirlockError } from "../errors.js";
 import { sha256Digest } from "../oci/digest.js";
 import { parseManifest } from "../oci/manifest.js";
-import { isIndexType } from "../oci/media-types.js";
+import { isImageManifestType, isIndexType } from "../oci/media-types.js";
 import { formatPlatform, listPlatforms, selectPlatform } from "../oci/platform.js";
 import type { Descriptor, ImageManifest, Index, Platform } from "../oci/types.js";
 import type { ImageSource, ImageTarget, ManifestConverter } from "./image-store.js";
@@ -22,6 +22,11 @@ export interface CopySelection {
   fallback: Platform;
   /** Refuse (ERR_UNSUPPORTED) a copy that cannot keep the source's manifest digests. */
   preserveDigests?: boolean;
+  /**
+   * With `all`: the index children the source holds (a bundle's sparse
+   * index). The others are left out and the index is kept byte for byte.
+   */
+  carried?: (digest: string) => boolean;
 }
 
 /** One manifest to write, as the target will hold it. */
@@ -39,6 +44,11 @@ export interface CopyPlan {
   blobs: Descriptor[];
   /** True when every manifest written has the source's bytes. */
   digestsKept: boolean;
+  /**
+   * For a sparse index (some children not carried): an index of only the
+   * carried children, for a target that refuses the sparse one. New digest.
+   */
+  carriedIndex?: PlannedManifest;
 }
 
 /** Reads the source's manifests and plans the copy of the image `top` names. */
@@ -54,6 +64,7 @@ export async function planCopy(
   const desc = { ...top, mediaType: parsed.mediaType };
   let images: PlannedManifest[];
   let index: PlannedManifest | undefined;
+  let carriedIndex: PlannedManifest | undefined;
   let kept = true;
   if (parsed.kind === "image") {
     images = [{ descriptor: desc, bytes }];
@@ -63,9 +74,11 @@ export async function planCopy(
       children.map(async (d) => ({ descriptor: d, bytes: await fetchImage(source, d, signal) })),
     );
     if (select.all === true || children.length > 1) {
-      const same = children.length === parsed.index.manifests.length;
+      const complete = children.length === parsed.index.manifests.length;
+      const same = complete || select.carried !== undefined;
       index = same ? { descriptor: desc, bytes } : subIndex(parsed.index, children, desc.mediaType);
       kept = same;
+      if (!complete && same) carriedIndex = subIndex(parsed.index, children, desc.mediaType);
     }
   }
   if (index !== undefined && !target.capabilities.holdsIndexes) {
@@ -91,11 +104,19 @@ export async function planCopy(
     top: manifests[manifests.length - 1] as PlannedManifest,
     blobs: blobsOf(images),
     digestsKept: kept,
+    ...(carriedIndex !== undefined ? { carriedIndex } : {}),
   };
 }
 
 function pickChildren(index: Index, select: CopySelection, where: string): Descriptor[] {
-  for (const d of index.manifests) {
+  const { carried } = select;
+  const present =
+    carried === undefined
+      ? index.manifests
+      : index.manifests.filter(
+          (d) => carried(d.digest) && (isImageManifestType(d.mediaType) || isIndexType(d.mediaType)),
+        );
+  for (const d of present) {
     if (isIndexType(d.mediaType)) {
       throw new AirlockError(
         "ERR_MANIFEST_UNSUPPORTED",
@@ -103,7 +124,7 @@ function pickChildren(index: Index, select: CopySelection, where: string): Descr
       );
     }
   }
-  if (select.all === true) return index.manifests;
+  if (select.all === true) return present;
   const wanted =
     select.platforms !== undefined && select.platforms.length > 0 ? select.platforms : [select.fallback];
   return wanted.map((p) => {
@@ -130,7 +151,7 @@ async function fetchImage(source: ImageSource, d: Descriptor, signal?: AbortSign
   return bytes;
 }
 
-/** A new index of just the chosen children (its digest is new). */
+/** A new index of just the chosen children, in their upstream order (its digest is new). */
 function subIndex(index: Index, children: Descriptor[], mediaType: string): PlannedManifest {
   const bytes = Buffer.from(JSON.stringify({ ...index, manifests: children }));
   return { descriptor: { mediaType, digest: sha256Digest(bytes), size: bytes.length }, bytes };

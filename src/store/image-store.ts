@@ -8,6 +8,7 @@
  */
 import type { Readable } from "node:stream";
 import type { Descriptor } from "../oci/types.js";
+import type { ReleasableReadable } from "../registry/blob-upload.js";
 
 /** Cancellation for one call. */
 export interface StoreCallOptions {
@@ -17,10 +18,18 @@ export interface StoreCallOptions {
 /** Opens a fresh stream of a blob's bytes; may be called again to retry. */
 export type OpenBlob = () => Promise<Readable>;
 
+/** One repository of one registry: blobs can be mounted between repositories of a registry. */
+export interface MountScope {
+  registry: string;
+  repository: string;
+}
+
 /** Somewhere images are read from. */
 export interface ImageSource {
   /** Named in messages: "oci:/tmp/layout", "docker://host/repo". */
   readonly name: string;
+  /** Set by registries: a target in the same registry can mount this source's blobs. */
+  readonly mountScope?: MountScope;
   /**
    * The descriptor of the manifest `ref` names: a tag or a name in the
    * store, or a digest. Without `ref`, the store's only image.
@@ -35,6 +44,26 @@ export interface ImageSource {
   tagList(options?: StoreCallOptions): Promise<string[]>;
   /** Releases files and connections. */
   close(): Promise<void>;
+  /**
+   * Optional, for sources that re-read cheaply by offset (bundles): a blob's
+   * bytes unverified, for a target that verifies them as they leave.
+   */
+  blobGetUnverified?(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Readable>;
+  /** Optional, with blobGetUnverified: a fresh self-verifying stream (see BlobUploadOptions.openVerified). */
+  blobOpenVerified?(
+    descriptor: Pick<Descriptor, "digest" | "size">,
+    onBytes: (total: number) => void,
+  ): ReleasableReadable;
+}
+
+/** How a registry target uploads one blob. */
+export interface BlobEnsureOptions extends StoreCallOptions {
+  /** Bytes sent, as increments (negative when an upload starts over). */
+  onBytes?: (n: number) => void;
+  /** Blobs larger than this go in chunks of `chunkSize`. */
+  monolithicMax?: number;
+  chunkSize?: number;
+  openVerified?: (onBytes: (total: number) => void) => ReleasableReadable;
 }
 
 /** What a target can hold as it is. */
@@ -49,6 +78,18 @@ export interface TargetCapabilities {
 export interface ImageTarget {
   readonly name: string;
   readonly capabilities: TargetCapabilities;
+  /** Set by registries: blobs known in another repository of the registry are mounted. */
+  readonly mountScope?: MountScope;
+  /** Optional (registries): mounts a blob from another repository of the same registry; false if refused. */
+  blobMount?(descriptor: Descriptor, fromRepository: string, options?: StoreCallOptions): Promise<boolean>;
+  /** Optional (registries): stores a blob unless present, in one check fewer than blobHas + blobPut. */
+  blobEnsure?(
+    descriptor: Descriptor,
+    open: OpenBlob,
+    options?: BlobEnsureOptions,
+  ): Promise<"stored" | "exists">;
+  /** Optional (registries): the manifest a tag or digest names there now, if any. */
+  manifestHead?(ref: string, options?: StoreCallOptions): Promise<Descriptor | undefined>;
   /** True when the blob is already there with the right size. */
   blobHas(descriptor: Descriptor, options?: StoreCallOptions): Promise<boolean>;
   /** Stores a blob, verified on the way; `from` lets a registry mount instead of uploading. */

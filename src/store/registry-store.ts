@@ -4,8 +4,10 @@ import { isValidDigest } from "../oci/digest.js";
 import type { Descriptor } from "../oci/types.js";
 import type { RegistryClient } from "../registry/client.js";
 import type {
+  BlobEnsureOptions,
   ImageSource,
   ImageStore,
+  MountScope,
   OpenBlob,
   StoreCallOptions,
   TargetCapabilities,
@@ -38,6 +40,40 @@ export class RegistryStore implements ImageStore {
 
   get name(): string {
     return `docker://${this.client.registry}/${this.repository}`;
+  }
+
+  get mountScope(): MountScope {
+    return { registry: this.client.registry, repository: this.repository };
+  }
+
+  async manifestHead(ref: string, options: StoreCallOptions = {}): Promise<Descriptor | undefined> {
+    return await this.client.manifestHead(this.repository, ref, options);
+  }
+
+  async blobMount(
+    descriptor: Descriptor,
+    fromRepository: string,
+    options: StoreCallOptions = {},
+  ): Promise<boolean> {
+    return await this.client.blobMount(this.repository, descriptor.digest, fromRepository, options);
+  }
+
+  /** HEAD (with push scope), then upload unless present; progress as increments. */
+  async blobEnsure(
+    descriptor: Descriptor,
+    open: OpenBlob,
+    options: BlobEnsureOptions = {},
+  ): Promise<"stored" | "exists"> {
+    let sent = 0;
+    const { onBytes, ...rest } = options;
+    const result = await this.client.blobUpload(this.repository, descriptor, open, {
+      ...rest,
+      onProgress: (bytes) => {
+        onBytes?.(bytes - sent);
+        sent = bytes;
+      },
+    });
+    return result === "exists" ? "exists" : "stored";
   }
 
   async resolve(ref?: string, options: StoreCallOptions = {}): Promise<Descriptor> {

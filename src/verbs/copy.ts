@@ -1,15 +1,16 @@
 import { AirlockError } from "../errors.js";
 import { parsePlatform } from "../oci/platform.js";
 import type { RegistryOptions } from "../registry/connect.js";
-import { applyCopy, type CopyEvent } from "../store/copy-apply.js";
+import { copyGraph, type CopyEvent } from "../store/copy-graph.js";
 import { planCopy } from "../store/copy-plan.js";
+import type { CopySession } from "../store/copy-session.js";
 import type { ImageSource, ImageTarget } from "../store/image-store.js";
 import type { ImageLocation } from "../store/location.js";
 import { openSource, openTarget } from "../store/open.js";
 import type { RemoteOptions } from "./options.js";
 import { hostPlatform } from "./resolve.js";
 
-export type { CopyEvent } from "../store/copy-apply.js";
+export type { CopyEvent } from "../store/copy-graph.js";
 
 /** Where a copy reads or writes: a location string ("oci:DIR:REF"), a parsed one, or an open store. */
 export type CopyEndpoint<T> = string | ImageLocation | T;
@@ -21,8 +22,13 @@ export interface CopyOptions extends RemoteOptions {
   platforms?: string[];
   /** Fail (ERR_UNSUPPORTED) rather than write manifests with new digests. */
   preserveDigests?: boolean;
-  /** Blobs in flight at once; default 4. */
+  /** Blobs in flight at once; default 4 (ignored with `session`, which has its own). */
   concurrency?: number;
+  /**
+   * Share blob transfers with other copies of one run: a blob several
+   * images need crosses the wire once per registry, the others mount it.
+   */
+  session?: CopySession;
   /** Registry options for the source side only (on top of the shared ones). */
   srcOptions?: RegistryOptions;
   /** Registry options for the destination side only. */
@@ -85,7 +91,7 @@ export async function copyImage(
         await opened.target.abort();
         throw err;
       });
-      const applied = await applyCopy(plan, source, opened.target, options);
+      const applied = await copyGraph(plan, source, opened.target, options);
       const { descriptor } = plan.top;
       return {
         digest: descriptor.digest,
@@ -94,7 +100,8 @@ export async function copyImage(
         sourceDigest: top.digest,
         digestsKept: plan.digestsKept,
         images: plan.manifests.length - (plan.manifests.length > 1 ? 1 : 0),
-        ...applied,
+        copied: applied.copied,
+        existing: applied.existing,
       };
     } finally {
       await opened.close();

@@ -6,6 +6,7 @@ import { expandTargets } from "../plan/select-tags.js";
 import { findPathProblem } from "../ref/grammar.js";
 import { parseRegistry } from "../ref/reference.js";
 import type { RegistryOptions } from "../registry/connect.js";
+import { CopySession } from "../store/copy-session.js";
 import { RegistryStore } from "../store/registry-store.js";
 import { mapSettled } from "../util/pool.js";
 import { ClientPool } from "./client-pool.js";
@@ -72,13 +73,16 @@ export async function syncImages(
   try {
     const jobs = await planJobs(list, new RegistryResolver(sources), prefix, options.scoped === true);
     const destClient = await targets.get(destRegistry);
+    // One session for the run: images that share a blob upload it once and mount it elsewhere,
+    // so no manifest is PUT while a blob under it is still arriving from another image's copy.
+    const session = new CopySession({ concurrency: 2 * (options.concurrency ?? 4), signal: options.signal });
     const results = await mapSettled(jobs, options.concurrency ?? 4, async (job): Promise<SyncedImage> => {
       const source = new RegistryStore(await sources.get(job.entry.registry), job.entry.repository, {
         reference: job.target,
       });
       const target = new RegistryStore(destClient, job.destRepo, { reference: job.destRef });
       const all = options.all === true || job.entry.platforms === "all";
-      const result = await copyImage(source, target, { ...options, all });
+      const result = await copyImage(source, target, { ...options, all, session });
       return {
         source: job.source,
         destination: `${destRegistry}/${job.destRepo}${sep(job.destRef)}${job.destRef}`,
