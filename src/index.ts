@@ -121,6 +121,6 @@ export {
   type PushBundleResult,
   type PushEvent,
 } from "./verbs/push-bundle.js";
-export type { ExistingTagPolicy, ImageOutcome, PushStats, SparseIndexPolicy } from "./seed/push-image.js";
+export type { ExistingTagPolicy, ImageOutcome, PushStats, SparseIndexPolicy } from "./verbs/push-bundle.js";
 export { serveRegistry, type ServeOptions, type ServedRegistry } from "./serve/server.js";
-export { targetRepository, targetTag, type TargetNameOptions } from "./bundle/target-name.js";
+export { targetRepository, targetTag, type TargetNameOptions } from "./ref/target-name.js";

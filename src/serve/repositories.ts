@@ -1,5 +1,5 @@
-import { targetRepository, targetTag, type TargetNameOptions } from "../bundle/target-name.js";
-import { mapRepository, type MappingRule } from "../seed/mapping.js";
+import { targetRepository, targetTag, type TargetNameOptions } from "../ref/target-name.js";
+import { mapRepository, type MappingRule } from "../ref/target-name.js";
 import { messageOf } from "../errors.js";
 import type { Descriptor } from "../oci/types.js";
 import type { ContentPool } from "./content-pool.js";

@@ -6,7 +6,7 @@ import { AirlockError, messageOf } from "../errors.js";
 import { ContentPool } from "./content-pool.js";
 import { createHandler } from "./handler.js";
 import { DEFAULT_LISTEN, parseListen, urlHost, type ListenAddress } from "./listen.js";
-import type { MappingRule } from "../seed/mapping.js";
+import type { MappingRule } from "../ref/target-name.js";
 import { buildContent } from "./repositories.js";
 import { openSource } from "./source.js";
 

@@ -1,22 +1,30 @@
-import { BundleReader } from "../bundle/bundle-reader.js";
-import { targetRepository, targetTag } from "../bundle/target-name.js";
 import { AirlockError, isAirlockError, messageOf } from "../errors.js";
-import { parseRegistry } from "../ref/reference.js";
+import { loadMapping } from "../imagelist/mapping-file.js";
+import { parseRegistryTarget, targetName, type TargetNaming } from "../ref/target-name.js";
 import { connectRegistry } from "../registry/connect.js";
-import { imageGraph } from "../seed/image-graph.js";
-import { PushJournal, defaultJournalPath } from "../seed/journal.js";
-import { loadMapping, mapRepository, type MappingRule } from "../seed/mapping.js";
+import { BundleSource } from "../store/bundle-store.js";
 import {
-  pushImage,
+  copyGraph,
+  type CopyGraphResult,
   type ExistingTagPolicy,
-  type ImageOutcome,
-  type PushContext,
-  type PushStats,
   type SparseIndexPolicy,
-} from "../seed/push-image.js";
-import { Limiter } from "../util/limiter.js";
+} from "../store/copy-graph.js";
+import { planCopy } from "../store/copy-plan.js";
+import { CopySession, type CopyStats } from "../store/copy-session.js";
+import { PushJournal, defaultJournalPath } from "../store/push-journal.js";
+import { RegistryStore } from "../store/registry-store.js";
 import { mapSettled } from "../util/pool.js";
+import type { RegistryClient } from "../registry/client.js";
 import type { RemoteOptions } from "./options.js";
+import { hostPlatform } from "./resolve.js";
+
+export type { ExistingTagPolicy, SparseIndexPolicy } from "../store/copy-graph.js";
+/** What a push did (or, in a dry run, would do) with blobs, manifests and tags. */
+export type PushStats = CopyStats;
+
+/** The bundle is read at no cost from any offset, so one streamed PUT (no buffer, one round trip) is best up to 1 GiB. */
+const PUSH_MONOLITHIC_MAX = 1024 * 1024 * 1024;
+const PUSH_CHUNK_SIZE = 32 * 1024 * 1024;
 
 export interface PushBundleOptions extends RemoteOptions {
   /** REGISTRY[/PREFIX]: where the images go. */
@@ -52,81 +60,81 @@ export interface PushBundleResult {
   journals: string[];
 }
 
+export interface ImageOutcome {
+  reference: string;
+  repository: string;
+  tag?: string;
+  /** The digest the target now has for this image. */
+  digest: string;
+  status: "pushed" | "unchanged" | "skipped" | "filtered" | "would-push";
+  /** Set when a sparse index was replaced by a filtered one. */
+  note?: string;
+}
+
 /**
- * Pushes bundles into a registry: blobs read straight from the tar by offset
- * and verified as they leave; per image children before parents and the tag
- * last; what is already there is skipped, what another repository of this
- * run holds is mounted; a journal lets a re-run resume. Every bundle is
- * indexed first, so a damaged tar (ERR_BUNDLE_CORRUPT) is thrown before
+ * Pushes bundles into a registry: each bundled image is copied by the one
+ * graph copy from the bundle (blobs read straight from the tar by offset and
+ * verified as they leave) into its repository, children before parents and
+ * the tag last; what is already there is skipped, what another repository
+ * of this run holds is mounted; a journal lets a re-run resume. Every bundle
+ * is indexed first, so a damaged tar (ERR_BUNDLE_CORRUPT) is thrown before
  * anything is pushed. Every image is attempted; failures are returned, not
  * thrown.
  */
 export async function pushBundle(files: string[], options: PushBundleOptions): Promise<PushBundleResult> {
-  const { registry, prefix } = parseTarget(options.to);
-  const rules = options.mappingFile === undefined ? [] : await loadMapping(options.mappingFile);
-  // Every bundle is indexed (its tar checked) before anything is pushed: a damaged one stops the run.
-  const readers: BundleReader[] = [];
-  for (const file of files) readers.push(await BundleReader.open(file, { signal: options.signal }));
-  const client = await connectRegistry(registry, options);
-  const stats: PushStats = {
-    uploaded: 0,
-    mounted: 0,
-    skipped: 0,
-    bytesUploaded: 0,
-    blobsToUpload: 0,
-    bytesToUpload: 0,
-    manifests: 0,
-    tags: 0,
+  const { registry, prefix } = parseRegistryTarget(options.to, "--to");
+  const naming: TargetNaming = {
+    prefix,
+    keepHost: options.keepHost,
+    rules: options.mappingFile === undefined ? [] : await loadMapping(options.mappingFile),
   };
-  const result: PushBundleResult = { images: [], failures: [], stats, journals: [] };
-  const journalFile = options.journalFile ?? defaultJournalPath(`${registry}/${prefix ?? ""}`, options.env);
+  // Every bundle is indexed (its tar checked) before anything is pushed: a damaged one stops the run.
+  const sources: BundleSource[] = [];
+  for (const file of files) sources.push(await BundleSource.open(file, undefined, options.signal));
+  const client = await connectRegistry(registry, options);
+  const journalFile = options.journalFile ?? defaultJournalPath(`${registry}/${prefix}`, options.env);
   const journal = await PushJournal.open(journalFile);
-  result.journals.push(journalFile);
-  const filled = journal.locations();
+  const session = new CopySession({
+    concurrency: options.concurrency ?? 8,
+    dryRun: options.dryRun,
+    signal: options.signal,
+    journal: { registry: client.registry, journal },
+    onBytes: (n) => options.onEvent?.({ type: "bytes", n }),
+    monolithicMax: options.chunkSize ?? PUSH_MONOLITHIC_MAX,
+    chunkSize: options.chunkSize ?? PUSH_CHUNK_SIZE,
+  });
+  const result: PushBundleResult = {
+    images: [],
+    failures: [],
+    stats: session.stats,
+    journals: [journalFile],
+  };
   try {
-    for (const reader of readers) {
-      const ctx: PushContext = {
-        client,
-        reader,
-        journal,
-        limiter: new Limiter(options.concurrency ?? 8),
-        filled,
-        inflight: new Map(),
-        firstCopy: new Map(),
-        stats,
-        dryRun: options.dryRun === true,
-        onExistingTag: options.onExistingTag ?? "overwrite",
-        sparseIndex: options.sparseIndex ?? "filter",
-        signal: options.signal,
-        onBytes: (n) => options.onEvent?.({ type: "bytes", n }),
-        ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
-      };
-      await pushOne(ctx, reader, { prefix, keepHost: options.keepHost, rules }, result, options);
-    }
+    for (const source of sources) await pushOne({ session, client, source, naming, result, options });
   } finally {
     await client.close();
   }
   return result;
 }
 
-async function pushOne(
-  ctx: PushContext,
-  reader: BundleReader,
-  naming: { prefix?: string; keepHost?: boolean; rules: MappingRule[] },
-  result: PushBundleResult,
-  options: PushBundleOptions,
-): Promise<void> {
-  const refs = reader.refs();
-  const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
-  options.onEvent?.({ type: "bundle", file: reader.file, images: refs.length, bytes });
-  // Images mostly wait on their blobs, which the shared limiter bounds and orders largest first;
+interface PushRun {
+  session: CopySession;
+  client: RegistryClient;
+  source: BundleSource;
+  naming: TargetNaming;
+  result: PushBundleResult;
+  options: PushBundleOptions;
+}
+
+async function pushOne(run: PushRun): Promise<void> {
+  const { source, options, result } = run;
+  const refs = source.reader.refs();
+  const bytes = [...source.reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
+  options.onEvent?.({ type: "bundle", file: source.reader.file, images: refs.length, bytes });
+  // Images mostly wait on their blobs, which the session's limiter bounds and orders largest first;
   // more images in flight than blob slots lets it see (and start) the large ones early.
   const outcomes = await mapSettled(refs, 4 * (options.concurrency ?? 8), async (ref) => {
-    const repository =
-      mapRepository(ref.reference, naming.rules) ??
-      targetRepository(ref.reference, { prefix: naming.prefix, keepHost: naming.keepHost });
-    const graph = await imageGraph(reader, ref.reference, ref.descriptor);
-    const outcome = await pushImage(ctx, graph, repository, targetTag(ref.reference));
+    const outcome = await pushImage(run, ref.reference, ref.descriptor);
     options.onEvent?.({ type: "image", outcome });
     return outcome;
   });
@@ -147,19 +155,36 @@ async function pushOne(
   });
 }
 
-/** "host[:port][/prefix/path]". */
-function parseTarget(to: string): { registry: string; prefix?: string } {
-  const slash = to.indexOf("/");
-  const registry = parseRegistry(slash < 0 ? to : to.slice(0, slash));
-  const prefix = slash < 0 ? undefined : to.slice(slash + 1).replace(/\/+$/, "");
-  if (
-    prefix !== undefined &&
-    !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(prefix)
-  ) {
-    throw new AirlockError(
-      "ERR_USAGE",
-      `--to ${to}: "${prefix}" is not a valid repository path prefix (lowercase, / separated)`,
-    );
-  }
-  return prefix === undefined || prefix === "" ? { registry } : { registry, prefix };
+/** One bundled image into its repository: every child the bundle carries, the index byte for byte. */
+async function pushImage(
+  run: PushRun,
+  reference: string,
+  top: { mediaType: string; digest: string; size: number },
+): Promise<ImageOutcome> {
+  const { source, options } = run;
+  const { repository, tag } = targetName(reference, run.naming);
+  const target = new RegistryStore(run.client, repository);
+  const select = { all: true, carried: (d: string) => source.has(d), fallback: hostPlatform() };
+  const plan = await planCopy(source, top, target, select, options.signal);
+  const copied = await copyGraph(plan, source, target, {
+    session: run.session,
+    ...(tag !== undefined ? { tag } : {}),
+    existingTag: options.onExistingTag ?? "overwrite",
+    sparseIndex: options.sparseIndex ?? "filter",
+    what: reference,
+  });
+  return {
+    reference,
+    repository,
+    ...(tag !== undefined ? { tag } : {}),
+    digest: copied.descriptor.digest,
+    status: pushStatus(copied.status),
+    ...(copied.note !== undefined ? { note: copied.note } : {}),
+  };
+}
+
+function pushStatus(status: CopyGraphResult["status"]): ImageOutcome["status"] {
+  if (status === "copied") return "pushed";
+  if (status === "would-copy") return "would-push";
+  return status;
 }

@@ -1,10 +1,8 @@
-import { posix } from "node:path";
 import { AirlockError, isAirlockError, messageOf, type ErrorCode } from "../errors.js";
 import { loadImageList } from "../imagelist/load.js";
 import type { ImageEntry, ImageList } from "../imagelist/types.js";
 import { expandTargets } from "../plan/select-tags.js";
-import { findPathProblem } from "../ref/grammar.js";
-import { parseRegistry } from "../ref/reference.js";
+import { parseRegistryTarget, syncRepository } from "../ref/target-name.js";
 import type { RegistryOptions } from "../registry/connect.js";
 import { CopySession } from "../store/copy-session.js";
 import { RegistryStore } from "../store/registry-store.js";
@@ -66,7 +64,7 @@ export async function syncImages(
   dest: string,
   options: SyncOptions = {},
 ): Promise<SyncedImage[]> {
-  const { registry: destRegistry, prefix } = parseDestination(dest);
+  const { registry: destRegistry, prefix } = parseRegistryTarget(dest, "--dest");
   const list = await loadImageList(file);
   const sources = new ClientPool({ ...options, ...options.srcOptions }, list.registries);
   const targets = new ClientPool({ ...options, ...options.destOptions });
@@ -105,16 +103,6 @@ export async function syncImages(
   }
 }
 
-/** "host[:port][/prefix/path]" → registry and repository prefix. */
-export function parseDestination(dest: string): { registry: string; prefix: string } {
-  const slash = dest.indexOf("/");
-  const registry = parseRegistry(slash === -1 ? dest : dest.slice(0, slash));
-  const prefix = slash === -1 ? "" : dest.slice(slash + 1).replace(/\/+$/, "");
-  const problem = prefix === "" ? undefined : findPathProblem(prefix);
-  if (problem !== undefined) throw new AirlockError("ERR_USAGE", `--dest ${dest}: ${problem}`);
-  return { registry, prefix };
-}
-
 async function planJobs(
   list: ImageList,
   resolver: RegistryResolver,
@@ -127,15 +115,7 @@ async function planJobs(
   return list.images.flatMap((entry, i) => {
     const r = expanded[i];
     const targets = r?.status === "fulfilled" ? r.value : [];
-    const path = scoped ? `${entry.registry}/${entry.repository}` : posix.basename(entry.repository);
-    const destRepo = prefix === "" ? path : `${prefix}/${path}`;
-    const problem = findPathProblem(destRepo);
-    if (problem !== undefined) {
-      throw new AirlockError(
-        "ERR_USAGE",
-        `${entry.source}: destination repository "${destRepo}": ${problem}`,
-      );
-    }
+    const destRepo = syncRepository({ ...entry, where: entry.source }, { prefix, scoped });
     return targets.map((t) => {
       const target = t.digest ?? t.tag ?? "latest";
       return {

@@ -3,7 +3,7 @@
  * proof from a fault proxy's log that no tag was written before all of it
  * was confirmed present in the target.
  */
-import { targetRepository, targetTag } from "../../src/bundle/target-name.js";
+import { targetRepository, targetTag } from "../../src/ref/target-name.js";
 import type { Lock } from "../../src/plan/lock-types.js";
 import type { ProxyLogEntry } from "./fault-proxy.js";
 

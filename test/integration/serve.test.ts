@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { load } from "js-yaml";
-import { targetRepository, targetTag } from "../../src/bundle/target-name.js";
+import { targetRepository, targetTag } from "../../src/ref/target-name.js";
 import { serveCommand } from "../../src/cli/commands/serve.js";
 import { createLog } from "../../src/cli/log.js";
 import { MediaType } from "../../src/oci/media-types.js";

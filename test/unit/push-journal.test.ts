@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
-import { PushJournal, defaultJournalPath } from "../../src/seed/journal.js";
+import { PushJournal, defaultJournalPath } from "../../src/store/push-journal.js";
 
 const digest = (c: string): string => `sha256:${c.repeat(64)}`;
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { AirlockError } from "../../src/errors.js";
-import { targetRepository, targetTag, type TargetNameOptions } from "../../src/bundle/target-name.js";
+import { targetRepository, targetTag, type TargetNameOptions } from "../../src/ref/target-name.js";
 
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 

@@ -37,7 +37,7 @@ With -v, one line per request on stderr; with --json, {"url","images"} on stdout
     const signal = remote.signal;
     const mappingFile = stringValue(values, "mapping");
     const { serveRegistry } = await import("../../serve/server.js");
-    const { loadMapping } = await import("../../seed/mapping.js");
+    const { loadMapping } = await import("../../imagelist/mapping-file.js");
     const server = await serveRegistry(positionals, {
       listen: stringValue(values, "listen"),
       tlsCert: stringValue(values, "tls-cert"),

@@ -1,14 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { AirlockError, messageOf } from "../errors.js";
-import { formatRepository, parseReference } from "../ref/reference.js";
+import { findPathProblem } from "../ref/grammar.js";
+import type { MappingRule } from "../ref/target-name.js";
 
-/** One rule of a mapping file: source repositories under `from` go under `to` in the target. */
-export interface MappingRule {
-  from: string;
-  to: string;
-}
-
-const PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+export type { MappingRule } from "../ref/target-name.js";
 
 /**
  * Reads a mapping file:
@@ -37,7 +32,7 @@ export async function loadMapping(file: string): Promise<MappingRule[]> {
     throw new AirlockError("ERR_USAGE", `${file}: expected "mappings:" with a list of {from, to}`);
   return rules.map((r: unknown, i) => {
     const { from, to } = (r ?? {}) as { from?: unknown; to?: unknown };
-    if (typeof from !== "string" || typeof to !== "string" || !PATH.test(to)) {
+    if (typeof from !== "string" || typeof to !== "string" || findPathProblem(to) !== undefined) {
       throw new AirlockError(
         "ERR_USAGE",
         `${file}: mappings[${i}] needs "from" (a source repository) and "to" (a lowercase repository path)`,
@@ -45,12 +40,4 @@ export async function loadMapping(file: string): Promise<MappingRule[]> {
     }
     return { from: from.replace(/\/+$/, ""), to };
   });
-}
-
-/** The target repository for a source reference under the rules, or undefined when none applies. */
-export function mapRepository(reference: string, rules: readonly MappingRule[]): string | undefined {
-  const source = formatRepository(parseReference(reference));
-  const matches = rules.filter((r) => source === r.from || source.startsWith(`${r.from}/`));
-  const best = matches.sort((a, b) => b.from.length - a.from.length)[0];
-  return best === undefined ? undefined : best.to + source.slice(best.from.length);
 }
