@@ -13,6 +13,7 @@ export interface BundleImage {
 export interface BundleBlob {
   digest: string;
   size: number;
+  mediaType: string;
   /** Manifests are fetched from /manifests/, everything else from /blobs/. */
   kind: "manifest" | "blob";
   registry: string;
@@ -37,8 +38,9 @@ export function planBundleContent(lock: Lock): BundleContent {
   const blobs = new Map<string, BundleBlob>();
   for (const image of lock.entries.flatMap((e) => e.images)) {
     const { registry, repository } = parseReference(image.reference);
-    const add = (digest: string, size: number, kind: BundleBlob["kind"]): void => {
-      if (!blobs.has(digest)) blobs.set(digest, { digest, size, kind, registry, repository });
+    const add = (d: { digest: string; size: number; mediaType: string }, kind: BundleBlob["kind"]): void => {
+      const { digest, size, mediaType } = d;
+      if (!blobs.has(digest)) blobs.set(digest, { digest, size, mediaType, kind, registry, repository });
     };
     images.set(image.reference, {
       reference: image.reference,
@@ -46,11 +48,11 @@ export function planBundleContent(lock: Lock): BundleContent {
       digest: image.digest,
       size: image.size,
     });
-    add(image.digest, image.size, "manifest");
+    add(image, "manifest");
     for (const p of [...image.platforms, ...(image.attestations ?? [])]) {
-      add(p.digest, p.size, "manifest");
-      add(p.config.digest, p.config.size, "blob");
-      for (const layer of p.layers) add(layer.digest, layer.size, "blob");
+      add(p, "manifest");
+      add(p.config, "blob");
+      for (const layer of p.layers) add(layer, "blob");
     }
   }
   const sortedBlobs = [...blobs.values()].sort((a, b) =>

@@ -1,7 +1,7 @@
 import { Readable, Transform, pipeline } from "node:stream";
 import type { BlobDir } from "../store/blob-dir.js";
+import type { ImageSource } from "../store/image-store.js";
 import { mapSettled } from "../util/pool.js";
-import type { RegistryClient } from "../registry/client.js";
 import type { BundleBlob } from "./content.js";
 
 export interface FetchProgress {
@@ -22,10 +22,8 @@ export interface FetchOptions {
   onProgress?: (p: FetchProgress) => void;
 }
 
-/** Something that hands out a client per registry (the create-bundle ClientPool). */
-export interface ClientSource {
-  get(registry: string): Promise<RegistryClient>;
-}
+/** The source (a registry repository) a blob of the bundle is read from. */
+export type SourceOf = (blob: BundleBlob) => Promise<ImageSource>;
 
 /**
  * Makes sure every blob is in the cache: what is there (right size) is kept;
@@ -35,7 +33,7 @@ export interface ClientSource {
  */
 export async function fetchToCache(
   blobs: readonly BundleBlob[],
-  clients: ClientSource,
+  sourceOf: SourceOf,
   cache: BlobDir,
   options: FetchOptions,
 ): Promise<FetchProgress> {
@@ -65,7 +63,7 @@ export async function fetchToCache(
       mapSettled(group, options.concurrency, async (blob) => {
         progress.active++;
         try {
-          await download(blob, await clients.get(blob.registry), cache, options.signal, (n) => {
+          await download(blob, await sourceOf(blob), cache, options.signal, (n) => {
             progress.bytesDone += n;
             options.onProgress?.({ ...progress });
           });
@@ -84,17 +82,17 @@ export async function fetchToCache(
 
 async function download(
   blob: BundleBlob,
-  client: RegistryClient,
+  source: ImageSource,
   cache: BlobDir,
   signal: AbortSignal | undefined,
   onBytes: (n: number) => void,
 ): Promise<void> {
   const content =
     blob.kind === "manifest"
-      ? Readable.from([(await client.manifestGet(blob.repository, blob.digest, { signal })).bytes])
-      : await client.blobGet(blob.repository, blob, { signal });
+      ? Readable.from([await source.manifestGet(blob, { signal })])
+      : await source.blobGet(blob, { signal });
   const counted = pipeline(content, countBytes(onBytes), () => undefined);
-  // Both sources verify size and sha256 themselves (manifestGet by digest, blobGet as it streams).
+  // A source verifies size and sha256 itself (a manifest against its digest, a blob as it streams).
   await cache.put(blob, counted, { signal, verified: true });
 }
 

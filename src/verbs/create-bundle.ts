@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, stat, statfs } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
-import { planBundleContent, type BundleContent } from "../bundle/content.js";
+import { planBundleContent, type BundleBlob, type BundleContent } from "../bundle/content.js";
 import { fetchToCache, type FetchProgress } from "../bundle/fetch.js";
 import { BUNDLE_LOCK_NAME, OCI_LAYOUT_BYTES, indexJsonBytes } from "../bundle/layout.js";
 import { splitLock } from "../bundle/split.js";
@@ -16,6 +16,8 @@ import { encodeLock, readLock } from "../plan/lock-file.js";
 import type { Lock } from "../plan/lock-types.js";
 import { computeTotals } from "../plan/totals.js";
 import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
+import type { ImageSource } from "../store/image-store.js";
+import { RegistryStore } from "../store/registry-store.js";
 import { writeFileAtomic } from "../stream/atomic-file.js";
 import { ClientPool } from "./client-pool.js";
 import { DEFAULT_LIST_FILE, defaultLockFile, lockImageList } from "./lock.js";
@@ -309,7 +311,9 @@ async function fillCache(
 ): Promise<FetchProgress> {
   const pool = new ClientPool(options, list.registries);
   try {
-    return await fetchToCache(content.blobs, pool, cache, {
+    const sourceOf = async (blob: BundleBlob): Promise<ImageSource> =>
+      new RegistryStore(await pool.get(blob.registry), blob.repository);
+    return await fetchToCache(content.blobs, sourceOf, cache, {
       concurrency: options.concurrency ?? 8,
       signal: options.signal,
       onProgress: (p) => options.onEvent?.({ type: "fetch", ...p }),
