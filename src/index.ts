@@ -93,7 +93,8 @@ export { planLock, PlanError, type PlanOptions } from "./plan/planner.js";
 export type { Resolver } from "./plan/resolver.js";
 export { checkLock, type LockCheck } from "./plan/check.js";
 export { diffLocks, type LockDiff } from "./plan/diff.js";
-export { encodeLock, decodeLock, readLock, writeLock } from "./plan/lock-file.js";
+export { encodeLock, decodeLock } from "./plan/lock-file.js";
+export { readLock, writeLock } from "./verbs/lock-io.js";
 export {
   lockImageList,
   checkImageListLock,

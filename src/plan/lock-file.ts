@@ -1,9 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { dump, load } from "js-yaml";
 import { AirlockError, messageOf } from "../errors.js";
 import { loadSchema } from "../schemas.js";
-import { writeFileAtomic } from "../stream/atomic-file.js";
 import type {
   Lock,
   LockEntry,
@@ -105,21 +103,4 @@ export function decodeLock(text: string, file: string): Lock {
     );
   }
   return value as Lock;
-}
-
-/** Reads a lockfile; undefined when it does not exist. */
-export async function readLock(file: string): Promise<Lock | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new AirlockError("ERR_FILE", `cannot read ${file}: ${messageOf(err)}`, { cause: err });
-  }
-  return decodeLock(text, file);
-}
-
-/** Writes a lockfile atomically (temporary name, then rename). */
-export async function writeLock(file: string, lock: Lock): Promise<void> {
-  await writeFileAtomic(file, encodeLock(lock));
 }

@@ -3,7 +3,8 @@ import { basename, dirname } from "node:path";
 import { promisify } from "node:util";
 import { AirlockError } from "../errors.js";
 import { diffLocks, type LockDiff } from "../plan/diff.js";
-import { decodeLock, readLock } from "../plan/lock-file.js";
+import { decodeLock } from "../plan/lock-file.js";
+import { readLock } from "./lock-io.js";
 import type { Lock } from "../plan/lock-types.js";
 
 const run = promisify(execFile);
