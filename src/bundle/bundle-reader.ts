@@ -1,22 +1,18 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { AirlockError } from "../errors.js";
-import { parseManifest } from "../oci/manifest.js";
 import type { Descriptor, Index } from "../oci/types.js";
 import { VerifiedFileRange } from "../stream/verified-file-range.js";
 import { VerifyStream } from "../stream/verify-stream.js";
+import { layoutRefs, parseLayoutIndex, type LayoutRef } from "../store/layout-index.js";
 import type { BlobReader } from "../store/types.js";
-import { REF_NAME_ANNOTATION } from "./layout.js";
 import { indexTar, type IndexOptions, type TarIndex } from "./tar-index.js";
 
 const MAX_MANIFEST = 8 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 
 /** An image reference named by the bundle's index.json. */
-export interface BundleRef {
-  reference: string;
-  descriptor: Descriptor;
-}
+export type BundleRef = LayoutRef;
 
 /**
  * A bundle tar, indexed once, read by offset: blobs stream straight out of
@@ -115,21 +111,11 @@ export class BundleReader implements BlobReader {
     const bytes = this.index.metadata.get("index.json");
     if (bytes === undefined)
       throw new AirlockError("ERR_BUNDLE_CORRUPT", `bundle ${this.file} has no index.json`);
-    const parsed = parseManifest(
-      bytes,
-      "application/vnd.oci.image.index.v1+json",
-      `bundle ${this.file}: index.json`,
-    );
-    if (parsed.kind !== "index")
-      throw new AirlockError("ERR_BUNDLE_CORRUPT", `bundle ${this.file}: index.json is not an index`);
-    return parsed.index;
+    return parseLayoutIndex(bytes, `bundle ${this.file}`, "ERR_BUNDLE_CORRUPT");
   }
 
   /** Every reference index.json names (by org.opencontainers.image.ref.name), in order. */
   refs(): BundleRef[] {
-    return this.indexJson().manifests.flatMap((descriptor) => {
-      const reference = descriptor.annotations?.[REF_NAME_ANNOTATION];
-      return reference === undefined ? [] : [{ reference, descriptor }];
-    });
+    return layoutRefs(this.indexJson());
   }
 }

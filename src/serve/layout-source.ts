@@ -1,14 +1,12 @@
 import { lstat, readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { REF_NAME_ANNOTATION } from "../bundle/layout.js";
 import { AirlockError, messageOf } from "../errors.js";
-import { parseManifest } from "../oci/manifest.js";
+import { REF_NAME_ANNOTATION } from "../oci/layout.js";
 import type { Descriptor } from "../oci/types.js";
 import { findPathProblem } from "../ref/grammar.js";
 import { BlobDir } from "../store/blob-dir.js";
+import { MAX_LAYOUT_INDEX_BYTES, parseLayoutIndex } from "../store/layout-index.js";
 import type { BlobFile, ContentSource } from "./source.js";
-
-const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 
 /**
  * An OCI image layout directory (`oci-layout`, `index.json`, `blobs/sha256/`)
@@ -51,12 +49,10 @@ async function readIndexJson(dir: string): Promise<Descriptor[]> {
   const info = await stat(where).catch((err: unknown) => {
     throw new AirlockError("ERR_FILE", `cannot read ${where}: ${messageOf(err)}`, { cause: err });
   });
-  if (info.size > MAX_INDEX_BYTES) {
+  if (info.size > MAX_LAYOUT_INDEX_BYTES) {
     throw new AirlockError("ERR_BUNDLE_CORRUPT", `${where} is ${info.size} bytes, more than airlock reads`);
   }
-  const parsed = parseManifest(await readFile(where), "application/vnd.oci.image.index.v1+json", where);
-  if (parsed.kind !== "index") throw new AirlockError("ERR_BUNDLE_CORRUPT", `${where} is not an index`);
-  return parsed.index.manifests;
+  return parseLayoutIndex(await readFile(where), dir, "ERR_BUNDLE_CORRUPT").manifests;
 }
 
 /** The full reference an index.json entry is served as. */
