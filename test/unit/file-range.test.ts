@@ -8,7 +8,7 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { after, before, describe, it } from "node:test";
 import { indexTar } from "../../src/bundle/tar-index.js";
-import { writeLayoutTar } from "../../src/bundle/write-tar.js";
+import { writeLayoutTar } from "../../src/bundle/bundle-tar.js";
 import { sha256Digest } from "../../src/oci/digest.js";
 import { VerifiedFileRange } from "../../src/stream/verified-file-range.js";
 import { BlobDir } from "../../src/store/blob-dir.js";
