@@ -2,10 +2,8 @@ import { CONTAINERD_NAME_ANNOTATION, REF_NAME_ANNOTATION } from "../oci/layout.j
 import { MediaType } from "../oci/media-types.js";
 import type { BundleImage } from "./content.js";
 
-/** Name of the lock carried at the bundle's root. */
-export const BUNDLE_LOCK_NAME = "airlock.lock";
-
 export { OCI_LAYOUT_BYTES } from "../oci/layout.js";
+export { BUNDLE_LOCK_NAME } from "../store/bundle-index.js";
 
 /**
  * The layout's index.json: one descriptor per image reference (named with

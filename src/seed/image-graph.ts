@@ -2,7 +2,7 @@ import { AirlockError } from "../errors.js";
 import { isImageManifestType, isIndexType } from "../oci/media-types.js";
 import { parseManifest } from "../oci/manifest.js";
 import type { Descriptor } from "../oci/types.js";
-import type { BundleReader } from "../bundle/bundle-reader.js";
+import type { BundleReader } from "../store/bundle-reader.js";
 
 /** A manifest to push, with its bytes as the bundle holds them. */
 export interface GraphManifest {

@@ -1,4 +1,4 @@
-import type { BundleReader } from "../bundle/bundle-reader.js";
+import type { BundleReader } from "../store/bundle-reader.js";
 import { AirlockError, RegistryError } from "../errors.js";
 import { sha256Digest } from "../oci/digest.js";
 import type { Descriptor } from "../oci/types.js";

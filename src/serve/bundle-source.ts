@@ -1,4 +1,4 @@
-import { BundleReader } from "../bundle/bundle-reader.js";
+import { BundleReader } from "../store/bundle-reader.js";
 import type { BlobFile, ContentSource, SourceRef } from "./source.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { BundleReader } from "../bundle/bundle-reader.js";
+import { BundleReader } from "./bundle-reader.js";
 import type { Descriptor } from "../oci/types.js";
 import type { ImageSource } from "./image-store.js";
 import { findInLayout } from "./layout-index.js";

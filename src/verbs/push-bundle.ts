@@ -1,4 +1,4 @@
-import { BundleReader } from "../bundle/bundle-reader.js";
+import { BundleReader } from "../store/bundle-reader.js";
 import { targetRepository, targetTag } from "../bundle/target-name.js";
 import { AirlockError, isAirlockError, messageOf } from "../errors.js";
 import { parseRegistry } from "../ref/reference.js";

@@ -9,8 +9,8 @@ import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { tarSize } from "../../src/store/tar-layout.js";
 import { blobEntryName, bundleTarLayout, writeLayoutTar } from "../../src/bundle/bundle-tar.js";
-import { indexTar } from "../../src/bundle/tar-index.js";
-import { indexTarFile } from "../../src/store/tar-file-index.js";
+import { indexBundleTar } from "../../src/store/bundle-index.js";
+import { indexTarFile } from "../../src/store/tar-index.js";
 import { sha256Digest } from "../../src/oci/digest.js";
 import { BlobDir } from "../../src/store/blob-dir.js";
 
@@ -66,7 +66,7 @@ describe("writeLayoutTar", () => {
     );
     const { file, size } = await writeLayoutTar(join(dir, "a.tar"), files, descs, cache);
     assert.equal(size, layout.size);
-    const bundle = await indexTar(file);
+    const bundle = await indexBundleTar(file);
     for (const d of descs) {
       assert.deepEqual(bundle.blobs.get(d.digest), {
         offset: layout.slot(blobEntryName(d.digest))?.dataOffset,

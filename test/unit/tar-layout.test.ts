@@ -13,7 +13,7 @@ import { TarWriter } from "../../src/store/tar-writer.js";
 async function packHeader(name: string, size: number, type: TarEntryType): Promise<Buffer> {
   const p = pack();
   const first = new Promise<Buffer>((resolve) =>
-    p.once("data", (chunk: Buffer) => resolve(Buffer.from(chunk))),
+    p.once("data", (chunk: unknown) => resolve(Buffer.from(chunk as Uint8Array))),
   );
   const header = {
     name,
