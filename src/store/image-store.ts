@@ -7,11 +7,18 @@
  * memory all sit behind these two interfaces.
  */
 import type { Readable } from "node:stream";
-import type { Descriptor } from "../oci/types.js";
+import type { Descriptor, Index } from "../oci/types.js";
 
 /** Cancellation for one call. */
 export interface StoreCallOptions {
   signal?: AbortSignal;
+}
+
+/** Where a blob's bytes lie in a local file: `size` bytes of `file` from `offset`. */
+export interface BlobExtent {
+  file: string;
+  offset: number;
+  size: number;
 }
 
 /** Opens a fresh stream of a blob's bytes; may be called again to retry. */
@@ -35,6 +42,19 @@ export interface ImageSource {
   tagList(options?: StoreCallOptions): Promise<string[]>;
   /** Releases files and connections. */
   close(): Promise<void>;
+  /**
+   * Optional, for stores whose blobs lie whole in local files (bundle tars,
+   * OCI layout directories): where a blob's bytes are, for a reader that
+   * reads them by offset and range (serve) rather than as one stream; those
+   * bytes are NOT verified, the reader checks them. Undefined when the store
+   * does not hold the blob.
+   */
+  blobLocate?(digest: string): Promise<BlobExtent | undefined>;
+  /**
+   * Optional, for stores that are OCI image layouts: their index.json,
+   * every entry in order, named or not (a bundle part without one: empty).
+   */
+  layoutIndex?(options?: StoreCallOptions): Promise<Index>;
 }
 
 /** What a target can hold as it is. */
