@@ -54,6 +54,7 @@ export { login, logout, type LoginResult } from "./verbs/login.js";
 
 // Image locations (transports) and the write verbs
 export type {
+  BlobExtent,
   ImageSource,
   ImageTarget,
   ImageStore,
