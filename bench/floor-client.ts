@@ -5,7 +5,7 @@
 import { createReadStream } from "node:fs";
 import { Agent, request, type IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
-import { indexTar } from "../src/bundle/tar-index.js";
+import { indexBundleTar } from "../src/store/bundle-index.js";
 
 const [bundleArg, hostArg] = process.argv.slice(2);
 if (bundleArg === undefined || hostArg === undefined) throw new Error("usage: floor-client BUNDLE HOST:PORT");
@@ -26,7 +26,7 @@ function send(method: string, path: string, body?: Readable, size = 0): Promise<
   });
 }
 
-const index = await indexTar(bundle);
+const index = await indexBundleTar(bundle);
 const blobs = [...index.blobs].sort((a, b) => b[1].size - a[1].size);
 const began = performance.now();
 let next = 0;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { OCI_LAYOUT_BYTES, indexJsonBytes } from "../src/bundle/layout.js";
-import { writeLayoutTar } from "../src/bundle/write-tar.js";
+import { writeLayoutTar } from "../src/bundle/bundle-tar.js";
 import { MediaType } from "../src/oci/media-types.js";
 import { serveRegistry } from "../src/serve/server.js";
 import { BlobDir } from "../src/store/blob-dir.js";

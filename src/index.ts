@@ -54,6 +54,7 @@ export { login, logout, type LoginResult } from "./verbs/login.js";
 
 // Image locations (transports) and the write verbs
 export type {
+  BlobExtent,
   ImageSource,
   ImageTarget,
   ImageStore,
@@ -111,8 +112,8 @@ export {
 } from "./verbs/create-bundle.js";
 export type { BundlePart } from "./verbs/create-bundle.js";
 export type { FetchProgress } from "./bundle/fetch.js";
-export { BundleReader, type BundleRef } from "./bundle/bundle-reader.js";
-export type { TarIndex } from "./bundle/tar-index.js";
+export { BundleReader, type BundleRef } from "./store/bundle-reader.js";
+export type { TarIndex } from "./store/bundle-index.js";
 export { bundleLock } from "./bundle/bundle-lock.js";
 export { verifyBundle, type VerifyReport } from "./bundle/verify.js";
 export { inspectBundle, verifyBundles, type BundleSummary } from "./verbs/inspect-bundle.js";

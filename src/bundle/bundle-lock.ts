@@ -1,6 +1,6 @@
 import { decodeLock } from "../plan/lock-file.js";
 import type { Lock } from "../plan/lock-types.js";
-import type { BundleReader } from "./bundle-reader.js";
+import type { BundleReader } from "../store/bundle-reader.js";
 import { BUNDLE_LOCK_NAME } from "./layout.js";
 
 /**

@@ -1,18 +1,14 @@
+import { CONTAINERD_NAME_ANNOTATION, REF_NAME_ANNOTATION } from "../oci/layout.js";
 import { MediaType } from "../oci/media-types.js";
 import type { BundleImage } from "./content.js";
 
-/** Annotations on each index.json entry: the full source reference. */
-export const REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
-export const CONTAINERD_NAME_ANNOTATION = "io.containerd.image.name";
-
-/** Name of the lock carried at the bundle's root. */
-export const BUNDLE_LOCK_NAME = "airlock.lock";
-
 export { OCI_LAYOUT_BYTES } from "../oci/layout.js";
+export { BUNDLE_LOCK_NAME } from "../store/bundle-index.js";
 
 /**
- * The layout's index.json: one descriptor per image reference, pointing at
- * the upstream top manifest with its bytes unchanged.
+ * The layout's index.json: one descriptor per image reference (named with
+ * the full source reference in both annotations), pointing at the upstream
+ * top manifest with its bytes unchanged.
  */
 export function indexJsonBytes(images: readonly BundleImage[]): Buffer {
   const index = {

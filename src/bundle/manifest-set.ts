@@ -1,7 +1,7 @@
 import { isImageManifestType, isIndexType } from "../oci/media-types.js";
 import { parseManifest } from "../oci/manifest.js";
 import type { Descriptor } from "../oci/types.js";
-import type { BundleReader } from "./bundle-reader.js";
+import type { BundleReader } from "../store/bundle-reader.js";
 
 /**
  * The digests of every manifest and index a bundle holds that its index.json

@@ -2,10 +2,8 @@ import { AirlockError } from "../errors.js";
 import type { Lock, LockedImage } from "../plan/lock-types.js";
 import { encodeLock } from "../plan/lock-file.js";
 import { computeTotals } from "../plan/totals.js";
+import { TAR_BLOCK as BLOCK, tarEntryBytes as entryBytes } from "../store/tar-layout.js";
 import { planBundleContent } from "./content.js";
-
-const BLOCK = 512;
-const entryBytes = (size: number): number => BLOCK + Math.ceil(size / BLOCK) * BLOCK;
 
 /** A lock holding just one image. */
 function lockOf(image: LockedImage): Lock {

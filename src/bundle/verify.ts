@@ -4,10 +4,10 @@ import { parseManifest } from "../oci/manifest.js";
 import type { Descriptor } from "../oci/types.js";
 import type { Lock, LockedImage } from "../plan/lock-types.js";
 import { bundleLock } from "./bundle-lock.js";
-import { BundleReader } from "./bundle-reader.js";
+import { BundleReader } from "../store/bundle-reader.js";
 import { bundleManifestDigests } from "./manifest-set.js";
 import { HashPool } from "./hash-pool.js";
-import type { IndexOptions } from "./tar-index.js";
+import type { IndexOptions } from "../store/bundle-index.js";
 
 export interface VerifyReport {
   file: string;

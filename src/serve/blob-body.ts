@@ -2,7 +2,7 @@ import { createHash, type Hash } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import { AirlockError } from "../errors.js";
-import type { BlobFile } from "./source.js";
+import type { BlobExtent } from "../store/image-store.js";
 
 /** Reads are this large: few system calls; two such buffers per response, reused. */
 export const READ_CHUNK = 1024 * 1024;
@@ -24,7 +24,7 @@ export interface BodyRange {
  * cuts the response (shorter than Content-Length), it is never delivered whole.
  * @throws when the file cannot be read, the bytes do not verify, or the client goes away.
  */
-export async function sendBlobBody(res: ServerResponse, at: BlobFile, range: BodyRange): Promise<void> {
+export async function sendBlobBody(res: ServerResponse, at: BlobExtent, range: BodyRange): Promise<void> {
   const length = range.end - range.start + 1;
   const handle = await open(at.file, "r");
   try {

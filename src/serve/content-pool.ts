@@ -1,8 +1,8 @@
-import { open } from "node:fs/promises";
+import { isAirlockError } from "../errors.js";
 import { MAX_MANIFEST_BYTES } from "../oci/manifest.js";
-import { sha256Digest } from "../oci/digest.js";
 import type { Descriptor } from "../oci/types.js";
-import type { BlobFile, ContentSource } from "./source.js";
+import type { BlobExtent } from "../store/image-store.js";
+import type { ServedSource } from "./sources.js";
 
 /** Why a manifest could not be read from the pool. */
 export type ManifestMiss = "absent" | "too-large" | "corrupt";
@@ -13,43 +13,42 @@ export type ManifestMiss = "absent" | "too-large" | "corrupt";
  * share blobs that way).
  */
 export class ContentPool {
-  readonly sources: readonly ContentSource[];
+  readonly sources: readonly ServedSource[];
 
-  constructor(sources: readonly ContentSource[]) {
+  constructor(sources: readonly ServedSource[]) {
     this.sources = sources;
   }
 
   /** Where the blob is, if some source holds it with `size` bytes. */
-  async locate(digest: string, size: number): Promise<BlobFile | undefined> {
+  async locate(digest: string, size: number): Promise<BlobExtent | undefined> {
+    return (await this.#find(digest, size))?.at;
+  }
+
+  /** A manifest's bytes, checked against its digest by the source that holds it; or why there are none. */
+  async readManifest(descriptor: Descriptor): Promise<Buffer | ManifestMiss> {
+    if (descriptor.size > MAX_MANIFEST_BYTES) return "too-large";
+    const found = await this.#find(descriptor.digest, descriptor.size);
+    if (found === undefined) return "absent";
+    try {
+      return await found.source.store.manifestGet(descriptor);
+    } catch (err) {
+      if (isAirlockError(err) && (err.code === "ERR_DIGEST_MISMATCH" || err.code === "ERR_SIZE_MISMATCH")) {
+        return "corrupt";
+      }
+      throw err;
+    }
+  }
+
+  async #find(digest: string, size: number): Promise<{ source: ServedSource; at: BlobExtent } | undefined> {
     for (const source of this.sources) {
-      const at = await source.locate(digest);
-      if (at !== undefined && at.size === size) return at;
+      const at = await source.store.blobLocate(digest);
+      if (at !== undefined && at.size === size) return { source, at };
     }
     return undefined;
   }
 
-  /** A manifest's bytes, checked against its digest; or why there are none. */
-  async readManifest(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Buffer | ManifestMiss> {
-    if (descriptor.size > MAX_MANIFEST_BYTES) return "too-large";
-    const at = await this.locate(descriptor.digest, descriptor.size);
-    if (at === undefined) return "absent";
-    const bytes = await readAt(at);
-    return sha256Digest(bytes) === descriptor.digest ? bytes : "corrupt";
-  }
-}
-
-async function readAt(at: BlobFile): Promise<Buffer> {
-  const handle = await open(at.file, "r");
-  try {
-    const bytes = Buffer.alloc(at.size);
-    let done = 0;
-    while (done < at.size) {
-      const { bytesRead } = await handle.read(bytes, done, at.size - done, at.offset + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return done === at.size ? bytes : bytes.subarray(0, done);
-  } finally {
-    await handle.close();
+  /** Releases every source. */
+  async close(): Promise<void> {
+    await Promise.all(this.sources.map((s) => s.store.close()));
   }
 }

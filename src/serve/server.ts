@@ -8,7 +8,7 @@ import { createHandler } from "./handler.js";
 import { DEFAULT_LISTEN, parseListen, urlHost, type ListenAddress } from "./listen.js";
 import type { MappingRule } from "../ref/target-name.js";
 import { buildContent } from "./repositories.js";
-import { openSource } from "./source.js";
+import { openServedSource } from "./sources.js";
 
 /** A connection that moves no byte either way for this long is closed (a stalled client). */
 const IDLE_SOCKET_MS = 120_000;
@@ -51,7 +51,7 @@ export interface ServedRegistry {
  * Serves bundles (tars, read by offset; several bundles or parts share one
  * pool of blobs) and OCI layout directories as a read-only OCI distribution
  * registry. Repositories are named as push-bundle names them.
- * @throws AirlockError ERR_USAGE, ERR_FILE, ERR_BUNDLE_CORRUPT, ERR_TLS, ERR_NETWORK
+ * @throws AirlockError ERR_USAGE, ERR_FILE, ERR_BUNDLE_CORRUPT, ERR_MANIFEST_INVALID, ERR_TOO_LARGE, ERR_TLS, ERR_NETWORK
  */
 export async function serveRegistry(sources: string[], options: ServeOptions = {}): Promise<ServedRegistry> {
   if (sources.length === 0)
@@ -60,15 +60,16 @@ export async function serveRegistry(sources: string[], options: ServeOptions = {
   const tls = await readTls(options.tlsCert, options.tlsKey);
   const warn = options.onWarning ?? ((): void => undefined);
   const opened = [];
-  for (const source of sources) opened.push(await openSource(source, options.signal));
-  const content = await buildContent(new ContentPool(opened), options, warn);
+  for (const source of sources) opened.push(await openServedSource(source, options.signal));
+  const pool = new ContentPool(opened);
+  const content = await buildContent(pool, options, warn);
   const handler = createHandler(content, { onRequest: options.onRequest, warn });
   const server = createServer(handler, tls);
   server.timeout = IDLE_SOCKET_MS;
   const port = await listen(server, address);
   const host = urlHost(address.host ?? "", port);
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => (closing ??= closeServer(server));
+  const close = (): Promise<void> => (closing ??= closeServer(server).then(() => pool.close()));
   options.signal?.addEventListener("abort", () => void close(), { once: true });
   return {
     url: `${tls === undefined ? "http" : "https"}://${host}`,

@@ -1,9 +1,9 @@
 import type { Readable } from "node:stream";
-import { BundleReader } from "../bundle/bundle-reader.js";
-import type { Descriptor } from "../oci/types.js";
+import { BundleReader } from "./bundle-reader.js";
+import type { Descriptor, Index } from "../oci/types.js";
+import type { BlobExtent, ImageSource } from "./image-store.js";
+import { emptyLayoutIndex, findInLayout } from "./layout-index.js";
 import type { ReleasableReadable } from "../registry/blob-upload.js";
-import type { ImageSource } from "./image-store.js";
-import { findInLayout } from "./layout-index.js";
 
 /**
  * `bundle:FILE[:REF]`, read-only: an airlock bundle read by offset through
@@ -61,6 +61,19 @@ export class BundleSource implements ImageSource {
 
   tagList(): Promise<string[]> {
     return Promise.resolve(this.reader.refs().map((r) => r.reference));
+  }
+
+  /** index.json; empty for a part of a split bundle that carries none. */
+  layoutIndex(): Promise<Index> {
+    return Promise.resolve().then(() =>
+      this.reader.index.metadata.has("index.json") ? this.reader.indexJson() : emptyLayoutIndex(),
+    );
+  }
+
+  /** Where the blob's bytes are in the tar. */
+  blobLocate(digest: string): Promise<BlobExtent | undefined> {
+    const at = this.reader.index.blobs.get(digest);
+    return Promise.resolve(at === undefined ? undefined : { file: this.reader.file, ...at });
   }
 
   close(): Promise<void> {

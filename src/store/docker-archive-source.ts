@@ -7,7 +7,7 @@ import type { Descriptor } from "../oci/types.js";
 import { formatReference, parseReference } from "../ref/reference.js";
 import { dockerManifestBytes, layerTypeOfBytes } from "./docker-manifest.js";
 import type { ImageSource } from "./image-store.js";
-import { indexTarFile, openTarFile, type TarFile, type TarFileIndex } from "./tar-file-index.js";
+import { indexTarFile, openTarFile, type TarFile, type TarFileIndex } from "./tar-index.js";
 
 /** One entry of manifest.json. */
 interface SavedImage {

@@ -7,12 +7,19 @@
  * memory all sit behind these two interfaces.
  */
 import type { Readable } from "node:stream";
-import type { Descriptor } from "../oci/types.js";
+import type { Descriptor, Index } from "../oci/types.js";
 import type { ReleasableReadable } from "../registry/blob-upload.js";
 
 /** Cancellation for one call. */
 export interface StoreCallOptions {
   signal?: AbortSignal;
+}
+
+/** Where a blob's bytes lie in a local file: `size` bytes of `file` from `offset`. */
+export interface BlobExtent {
+  file: string;
+  offset: number;
+  size: number;
 }
 
 /** Opens a fresh stream of a blob's bytes; may be called again to retry. */
@@ -44,6 +51,19 @@ export interface ImageSource {
   tagList(options?: StoreCallOptions): Promise<string[]>;
   /** Releases files and connections. */
   close(): Promise<void>;
+  /**
+   * Optional, for stores whose blobs lie whole in local files (bundle tars,
+   * OCI layout directories): where a blob's bytes are, for a reader that
+   * reads them by offset and range (serve) rather than as one stream; those
+   * bytes are NOT verified, the reader checks them. Undefined when the store
+   * does not hold the blob.
+   */
+  blobLocate?(digest: string): Promise<BlobExtent | undefined>;
+  /**
+   * Optional, for stores that are OCI image layouts: their index.json,
+   * every entry in order, named or not (a bundle part without one: empty).
+   */
+  layoutIndex?(options?: StoreCallOptions): Promise<Index>;
   /**
    * Optional, for sources that re-read cheaply by offset (bundles): a blob's
    * bytes unverified, for a target that verifies them as they leave.

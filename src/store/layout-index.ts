@@ -1,37 +1,56 @@
 /**
- * The index.json of an OCI image layout: finding the image a reference
- * names, and naming a new one. Pure.
+ * The index.json of an OCI image layout (a directory, an oci-archive, a
+ * bundle): the one place it is parsed, the image a reference names found,
+ * and a new one named. Pure.
  */
-import { AirlockError } from "../errors.js";
+import { AirlockError, type ErrorCode } from "../errors.js";
 import { isValidDigest } from "../oci/digest.js";
+import { REF_NAME_ANNOTATION as REF_NAME } from "../oci/layout.js";
 import { MediaType } from "../oci/media-types.js";
 import { parseManifest } from "../oci/manifest.js";
 import type { Descriptor, Index } from "../oci/types.js";
 import { formatReference, parseReference } from "../ref/reference.js";
 
-/** The annotation naming an image in index.json. */
-export const REF_NAME = "org.opencontainers.image.ref.name";
+/** index.json is read into memory up to this size. */
+export const MAX_LAYOUT_INDEX_BYTES = 64 * 1024 * 1024;
+
+/** An image index.json names: the ref.name annotation and the descriptor it is on. */
+export interface LayoutRef {
+  reference: string;
+  descriptor: Descriptor;
+}
 
 /** An empty index.json. */
 export function emptyLayoutIndex(): Index {
   return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] };
 }
 
-/** Parses index.json bytes. */
-export function parseLayoutIndex(bytes: Buffer, where: string): Index {
+/**
+ * Parses index.json bytes.
+ * @throws AirlockError ERR_MANIFEST_INVALID when they are not JSON; `notIndex`
+ * (default ERR_MANIFEST_INVALID; a bundle says ERR_BUNDLE_CORRUPT) when they are not an image index.
+ */
+export function parseLayoutIndex(
+  bytes: Buffer,
+  where: string,
+  notIndex: ErrorCode = "ERR_MANIFEST_INVALID",
+): Index {
   const parsed = parseManifest(bytes, MediaType.OciIndex, `${where}: index.json`);
-  if (parsed.kind !== "index") {
-    throw new AirlockError("ERR_MANIFEST_INVALID", `${where}: index.json is not an image index`);
-  }
+  if (parsed.kind !== "index") throw new AirlockError(notIndex, `${where}: index.json is not an image index`);
   return parsed.index;
+}
+
+/** The images index.json names (by the ref.name annotation), in order; unnamed entries left out. */
+export function layoutRefs(index: Index): LayoutRef[] {
+  return index.manifests.flatMap((descriptor) => {
+    const reference = descriptor.annotations?.[REF_NAME];
+    return reference === undefined ? [] : [{ reference, descriptor }];
+  });
 }
 
 /** The names index.json gives its images, in order. */
 export function layoutNames(index: Index): string[] {
-  return index.manifests.flatMap((d) => {
-    const name = d.annotations?.[REF_NAME];
-    return name === undefined ? [] : [name];
-  });
+  return layoutRefs(index).map((r) => r.reference);
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   withLayoutEntry,
 } from "./layout-index.js";
 import { checkSmall, readAllCapped } from "./read-all.js";
-import { indexTarFile, openTarFile, type TarFileIndex } from "./tar-file-index.js";
+import { indexTarFile, openTarFile, type TarFileIndex } from "./tar-index.js";
 import { TarWriter } from "./tar-writer.js";
 
 /** Reads an oci-archive without unpacking it. */

@@ -1,4 +1,4 @@
-import { readFile, rmdir, stat } from "node:fs/promises";
+import { lstat, readFile, rmdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { AirlockError, messageOf } from "../errors.js";
@@ -6,8 +6,15 @@ import { OCI_LAYOUT_BYTES as OCI_LAYOUT } from "../oci/layout.js";
 import type { Descriptor, Index } from "../oci/types.js";
 import { writeFileAtomic } from "../stream/atomic-file.js";
 import { BlobDir } from "./blob-dir.js";
-import type { ImageStore, OpenBlob, StoreCallOptions, TargetCapabilities } from "./image-store.js";
+import type {
+  BlobExtent,
+  ImageStore,
+  OpenBlob,
+  StoreCallOptions,
+  TargetCapabilities,
+} from "./image-store.js";
 import {
+  MAX_LAYOUT_INDEX_BYTES,
   emptyLayoutIndex,
   findInLayout,
   layoutIndexBytes,
@@ -40,9 +47,20 @@ export class OciDirStore implements ImageStore {
     return `oci:${this.root}`;
   }
 
-  /** Opens an existing layout for reading. @throws AirlockError ERR_FILE when DIR is not one. */
+  /**
+   * Opens an existing layout for reading.
+   * @throws AirlockError ERR_FILE when DIR is not one (no oci-layout or
+   * index.json), ERR_TOO_LARGE, ERR_MANIFEST_INVALID (index.json is not an index).
+   */
   static async open(root: string, reference?: string): Promise<OciDirStore> {
     const store = new OciDirStore(root, reference);
+    await readFile(join(root, "oci-layout")).catch((err: unknown) => {
+      throw new AirlockError(
+        "ERR_FILE",
+        `${store.name}: ${root} is not an OCI image layout (no readable oci-layout file): ${messageOf(err)}`,
+        { cause: err },
+      );
+    });
     await store.#readIndex(true);
     return store;
   }
@@ -62,6 +80,22 @@ export class OciDirStore implements ImageStore {
 
   async tagList(): Promise<string[]> {
     return layoutNames(await this.#readIndex(true));
+  }
+
+  async layoutIndex(): Promise<Index> {
+    return await this.#readIndex(true);
+  }
+
+  /** The blob's file, if it is a regular file in the layout (a symbolic link is not followed out of it). */
+  async blobLocate(digest: string): Promise<BlobExtent | undefined> {
+    let file: string;
+    try {
+      file = this.#blobs.path(digest);
+    } catch {
+      return undefined;
+    }
+    const info = await lstat(file).catch(() => undefined);
+    return info?.isFile() === true ? { file, offset: 0, size: info.size } : undefined;
   }
 
   async blobHas(descriptor: Descriptor): Promise<boolean> {
@@ -100,10 +134,19 @@ export class OciDirStore implements ImageStore {
   }
 
   async #readIndex(mustExist: boolean): Promise<Index> {
+    const file = join(this.root, "index.json");
     let bytes: Buffer;
     try {
-      bytes = await readFile(join(this.root, "index.json"));
+      const size = (await stat(file)).size;
+      if (size > MAX_LAYOUT_INDEX_BYTES) {
+        throw new AirlockError(
+          "ERR_TOO_LARGE",
+          `${this.name}: index.json is ${size} bytes, more than airlock reads`,
+        );
+      }
+      bytes = await readFile(file);
     } catch (err) {
+      if (err instanceof AirlockError) throw err;
       if (!mustExist && (err as NodeJS.ErrnoException).code === "ENOENT") return emptyLayoutIndex();
       const what = (await stat(this.root).catch(() => undefined)) ? "is not an OCI layout" : "does not exist";
       throw new AirlockError("ERR_FILE", `${this.name}: ${this.root} ${what} (${messageOf(err)})`, {

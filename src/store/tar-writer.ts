@@ -1,38 +1,76 @@
 /**
- * Writes an archive as a stream of tar entries into `.NAME.<random>.tmp`
- * beside the target, renamed over it on `commit`: a failed or interrupted
- * write leaves no file under the final name. Entries are written one at a
- * time, in the order asked for; each file is verified as it goes in.
+ * The one tar writer. Every entry has its place before a byte is written (a
+ * TarLayout given up front, or grown entry by entry as a target writes an
+ * archive as it goes), and each entry's header, data and padding are written
+ * at that place. The archive is built as a temporary file beside the target
+ * (`.NAME.<random>.tmp`, or the `partial` name given) and renamed over it on
+ * `commit`: a failed or interrupted write leaves no file under the final name.
  */
-import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { createHash, randomBytes, type Hash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { Readable } from "node:stream";
+import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { pack, type Pack } from "tar-stream";
-import { AirlockError, messageOf } from "../errors.js";
+import { AirlockError, abortedError, isAirlockError, messageOf } from "../errors.js";
+import { FileRangeWriter, writeAllAt } from "../stream/file-range-writer.js";
 import { VerifyStream } from "../stream/verify-stream.js";
+import { TAR_END_BYTES, TarLayout, type TarEntrySpec, type TarSlot } from "./tar-layout.js";
 
-const MTIME = new Date(0);
+/** Zeros for padding and the end-of-archive marker. */
+const ZEROS = Buffer.alloc(TAR_END_BYTES);
+
+export interface TarWriterOptions {
+  /** Every entry, in order, when known before the first byte; without it, entries are placed as added. */
+  layout?: TarLayout;
+  /** The temporary file to build the archive in (replaced if present); default `.NAME.<random>.tmp`. */
+  partial?: string;
+  /** fsync the archive before renaming it into place. */
+  sync?: boolean;
+  /** sha256 of the whole archive, in the result of `commit`. */
+  hash?: boolean;
+  signal?: AbortSignal;
+  /** Bytes written, headers and padding included, as they go. */
+  onBytes?: (n: number) => void;
+}
+
+export interface WrittenTar {
+  file: string;
+  size: number;
+  /** sha256 of the whole archive, hex (with the `hash` option). */
+  sha256?: string;
+}
 
 export class TarWriter {
   readonly file: string;
+  /** Where every entry goes; fixed when given to `create`, otherwise growing with each entry added. */
+  readonly layout: TarLayout;
+  readonly #fixed: boolean;
   readonly #temp: string;
-  readonly #pack: Pack = pack();
-  readonly #done: Promise<void>;
+  readonly #handle: FileHandle;
+  readonly #options: TarWriterOptions;
+  readonly #written = new Set<TarSlot>();
+  /** Hashed as written while every entry starts where the last one ended; else re-read on commit. */
+  readonly #hash: Hash | undefined;
+  #hashedTo = 0;
+  #inOrder = true;
+  #active = 0;
   #queue: Promise<void> = Promise.resolve();
+  #failure: Error | undefined;
   #closed = false;
 
-  private constructor(file: string) {
+  private constructor(file: string, temp: string, handle: FileHandle, options: TarWriterOptions) {
     this.file = file;
-    this.#temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-    this.#done = pipeline(this.#pack, createWriteStream(this.#temp, { flags: "wx" }));
-    this.#done.catch(() => undefined);
+    this.#temp = temp;
+    this.#handle = handle;
+    this.#options = options;
+    this.#fixed = options.layout !== undefined;
+    this.layout = options.layout ?? new TarLayout();
+    this.#hash = options.hash === true ? createHash("sha256") : undefined;
   }
 
-  /** Starts writing `file`'s temporary twin. @throws AirlockError ERR_FILE when its directory is missing. */
-  static async create(file: string): Promise<TarWriter> {
+  /** Starts the temporary file. @throws AirlockError ERR_FILE when the directory is missing or `file` is one. */
+  static async create(file: string, options: TarWriterOptions = {}): Promise<TarWriter> {
     const dir = dirname(file);
     const info = await stat(dir).catch(() => undefined);
     if (info === undefined || !info.isDirectory()) {
@@ -42,79 +80,205 @@ export class TarWriter {
       throw new AirlockError("ERR_FILE", `cannot write ${file}: it is a directory`);
     }
     await mkdir(dir, { recursive: true });
-    return new TarWriter(file);
+    const temp = options.partial ?? join(dir, `.${basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+    const handle = await open(temp, options.partial === undefined ? "wx" : "w").catch((err: unknown) => {
+      throw new AirlockError("ERR_FILE", `cannot write ${temp}: ${messageOf(err)}`, { cause: err });
+    });
+    return new TarWriter(file, temp, handle, options);
   }
 
-  /** Adds a directory entry. */
+  /** Adds a directory entry, after those added before. */
   directory(name: string): Promise<void> {
-    return this.#enqueue(async () => {
-      await new Promise<void>((resolve, reject) =>
-        this.#pack.entry({ name, type: "directory", mode: 0o755, mtime: MTIME }, (err) =>
-          err ? reject(err) : resolve(),
-        ),
-      );
-    });
+    return this.#enqueue({ name, size: 0, type: "directory" }, (slot) =>
+      this.write(slot, ZEROS.subarray(0, 0)),
+    );
   }
 
-  /** Adds a small file from memory. */
+  /** Adds a small file from memory, after those added before. */
   bytes(name: string, data: Buffer): Promise<void> {
-    return this.#enqueue(async () => {
-      await new Promise<void>((resolve, reject) =>
-        this.#pack.entry({ name, size: data.length, mode: 0o644, mtime: MTIME }, data, (err) =>
-          err ? reject(err) : resolve(),
-        ),
-      );
-    });
+    return this.#enqueue({ name, size: data.length }, (slot) => this.write(slot, data));
   }
 
-  /** Adds a file streamed from `open()`, which must give exactly `digest`/`size`. */
+  /** Adds a file streamed from `open()`, which must give exactly `digest`/`size`, verified as it goes in. */
   stream(
     name: string,
     expected: { digest: string; size: number },
     open: () => Promise<Readable>,
   ): Promise<void> {
-    return this.#enqueue(async () => {
-      const source = await open();
+    return this.#enqueue({ name, size: expected.size }, async (slot) => {
       const verify = new VerifyStream({ ...expected, what: `${name} in ${this.file}` });
-      const entry = this.#pack.entry({ name, size: expected.size, mode: 0o644, mtime: MTIME });
-      await pipeline(source, verify, entry);
+      const source = await open();
+      source.once("error", (err) => verify.destroy(err));
+      try {
+        await this.write(slot, source.pipe(verify));
+      } catch (err) {
+        source.destroy();
+        throw err;
+      }
     });
   }
 
-  /** Finishes the tar and renames it into place. */
-  async commit(): Promise<void> {
-    await this.#queue;
-    this.#closed = true;
-    this.#pack.finalize();
+  /**
+   * Writes one entry of the layout: its header, then `content` (exactly the
+   * slot's size, else ERR_SIZE_MISMATCH), then the padding, each at its
+   * offset. Entries may be written in any order, several at once; each once.
+   */
+  async write(slot: TarSlot, content: Buffer | Readable): Promise<void> {
+    this.#checkWritable(slot);
+    this.#written.add(slot);
+    const inline =
+      this.#hash !== undefined && this.#inOrder && this.#active === 0 && slot.headerOffset === this.#hashedTo;
+    if (!inline) this.#inOrder = false;
+    this.#active++;
     try {
-      await this.#done;
+      this.#options.signal?.throwIfAborted();
+      if (Buffer.isBuffer(content)) await this.#writeBuffer(slot, content, inline);
+      else await this.#writeStream(slot, content, inline);
+      if (inline) this.#hashedTo = slot.end;
+    } catch (err) {
+      const failure =
+        this.#options.signal?.aborted === true && !isAbort(err) ? abortedError(err) : asError(err);
+      this.#failure ??= failure;
+      throw failure;
+    } finally {
+      this.#active--;
+    }
+  }
+
+  /** Ends the archive, syncs it when asked, and renames it into place. */
+  async commit(): Promise<WrittenTar> {
+    await this.#queue.catch(() => undefined);
+    this.#closed = true;
+    try {
+      if (this.#failure !== undefined) throw this.#failure;
+      const missing = this.layout.slots.find((s) => !this.#written.has(s));
+      if (missing !== undefined) {
+        throw new AirlockError("ERR_USAGE", `${this.file}: tar entry ${missing.name} was never written`);
+      }
+      const end = ZEROS.subarray(0, TAR_END_BYTES);
+      await writeAllAt(this.#handle, [end], this.layout.entriesEnd);
+      await this.#handle.truncate(this.layout.size);
+      this.#count(end, this.#inOrder);
+      if (this.#options.sync === true) await this.#handle.sync();
+      await this.#handle.close();
+      const sha256 = this.#hash === undefined ? undefined : await this.#digest();
       await rename(this.#temp, this.file);
+      return { file: this.file, size: this.layout.size, ...(sha256 === undefined ? {} : { sha256 }) };
     } catch (err) {
       await this.abort();
+      if (isAirlockError(err)) throw err;
       throw new AirlockError("ERR_FILE", `cannot write ${this.file}: ${messageOf(err)}`, { cause: err });
     }
   }
 
-  /** Stops writing and removes the temporary file. */
+  /** Stops writing and removes the temporary file. Safe to call more than once. */
   async abort(): Promise<void> {
     this.#closed = true;
-    this.#pack.destroy();
-    await this.#done.catch(() => undefined);
+    this.#failure ??= new AirlockError("ERR_FILE", `${this.file}: the write was abandoned`);
+    await this.#handle.close().catch(() => undefined);
     await rm(this.#temp, { force: true });
   }
 
-  #enqueue(job: () => Promise<void>): Promise<void> {
-    if (this.#closed) return Promise.reject(new AirlockError("ERR_FILE", `${this.file} is already closed`));
-    const run = this.#queue.then(job);
-    // A failed entry leaves the tar broken: every later entry fails too.
-    this.#queue = run.then(
-      () => undefined,
-      (err: unknown) => {
-        this.#closed = true;
-        throw err;
+  async #writeBuffer(slot: TarSlot, data: Buffer, inline: boolean): Promise<void> {
+    if (data.length !== slot.size) throw sizeMismatch(slot, data.length);
+    const parts = [slot.header, data, padding(slot)];
+    await writeAllAt(this.#handle, parts, slot.headerOffset);
+    for (const part of parts) this.#count(part, inline);
+  }
+
+  async #writeStream(slot: TarSlot, content: Readable, inline: boolean): Promise<void> {
+    await writeAllAt(this.#handle, [slot.header], slot.headerOffset);
+    this.#count(slot.header, inline);
+    let received = 0;
+    const count = new Transform({
+      transform: (chunk: Buffer, _enc, callback) => {
+        received += chunk.length;
+        if (received > slot.size) {
+          callback(sizeMismatch(slot, received));
+          return;
+        }
+        this.#count(chunk, inline);
+        callback(null, chunk);
       },
-    );
-    this.#queue.catch(() => undefined);
+    });
+    await pipeline(content, count, new FileRangeWriter(this.#handle, slot.dataOffset), {
+      signal: this.#options.signal,
+    });
+    if (received !== slot.size) throw sizeMismatch(slot, received);
+    const pad = padding(slot);
+    await writeAllAt(this.#handle, [pad], slot.dataOffset + slot.size);
+    this.#count(pad, inline);
+  }
+
+  #count(bytes: Buffer, inline: boolean): void {
+    if (inline) this.#hash?.update(bytes);
+    this.#options.onBytes?.(bytes.length);
+  }
+
+  /** sha256 of the archive: as written, or read back when entries were written out of order. */
+  async #digest(): Promise<string> {
+    if (this.#hash === undefined) return "";
+    if (this.#inOrder) return this.#hash.digest("hex");
+    const hash = createHash("sha256");
+    for await (const chunk of createReadStream(this.#temp, { highWaterMark: 1 << 20 }))
+      hash.update(chunk as Buffer);
+    return hash.digest("hex");
+  }
+
+  #checkWritable(slot: TarSlot): void {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#closed) throw new AirlockError("ERR_FILE", `${this.file} is already closed`);
+    if (this.layout.slot(slot.name) !== slot) {
+      throw new AirlockError("ERR_USAGE", `${this.file}: tar entry ${slot.name} is not in its layout`);
+    }
+    if (this.#written.has(slot)) {
+      throw new AirlockError("ERR_USAGE", `${this.file}: tar entry ${slot.name} is written twice`);
+    }
+  }
+
+  /** Places `entry` (found in a fixed layout, else appended) now, and writes it after what is queued. */
+  #enqueue(entry: TarEntrySpec, job: (slot: TarSlot) => Promise<void>): Promise<void> {
+    let slot: TarSlot;
+    try {
+      if (this.#failure !== undefined) throw this.#failure;
+      if (this.#closed) throw new AirlockError("ERR_FILE", `${this.file} is already closed`);
+      slot = this.#fixed ? this.#planned(entry) : this.layout.add(entry);
+    } catch (err) {
+      return Promise.reject(asError(err));
+    }
+    const run = this.#queue.then(() => job(slot));
+    this.#queue = run.catch(() => undefined);
     return run;
   }
+
+  #planned(entry: TarEntrySpec): TarSlot {
+    const slot = this.layout.slot(entry.name);
+    if (slot === undefined || slot.size !== entry.size || slot.type !== (entry.type ?? "file")) {
+      throw new AirlockError(
+        "ERR_USAGE",
+        `${this.file}: tar entry ${entry.name} is not in the planned layout`,
+      );
+    }
+    return slot;
+  }
+}
+
+function padding(slot: TarSlot): Buffer {
+  return ZEROS.subarray(0, slot.end - slot.dataOffset - slot.size);
+}
+
+function sizeMismatch(slot: TarSlot, received: number): AirlockError {
+  const got = received > slot.size ? `more than ${slot.size}` : `${received}`;
+  return new AirlockError(
+    "ERR_SIZE_MISMATCH",
+    `tar entry ${slot.name}: received ${got} bytes, expected ${slot.size}`,
+  );
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function isAbort(err: unknown): boolean {
+  return isAirlockError(err) && err.code === "ERR_ABORTED";
 }

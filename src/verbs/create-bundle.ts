@@ -5,8 +5,8 @@ import { planBundleContent, type BundleBlob, type BundleContent } from "../bundl
 import { fetchToCache, type FetchProgress } from "../bundle/fetch.js";
 import { BUNDLE_LOCK_NAME, OCI_LAYOUT_BYTES, indexJsonBytes } from "../bundle/layout.js";
 import { splitLock } from "../bundle/split.js";
-import { tarSize } from "../bundle/tar-size.js";
-import { writeLayoutTar } from "../bundle/write-tar.js";
+import { tarSize } from "../store/tar-layout.js";
+import { writeLayoutTar } from "../bundle/bundle-tar.js";
 import { AirlockError } from "../errors.js";
 import { loadImageList } from "../imagelist/load.js";
 import type { ImageList } from "../imagelist/types.js";

@@ -1,5 +1,5 @@
 import { bundleLock } from "../bundle/bundle-lock.js";
-import { BundleReader } from "../bundle/bundle-reader.js";
+import { BundleReader } from "../store/bundle-reader.js";
 import { bundleManifestDigests } from "../bundle/manifest-set.js";
 import { verifyBundle, type VerifyReport } from "../bundle/verify.js";
 import { AirlockError } from "../errors.js";

@@ -6,7 +6,7 @@
  */
 import { copyFile, open, readFile, writeFile } from "node:fs/promises";
 import { extract, pack, type Header, type Pack } from "tar-stream";
-import { indexTar } from "../../src/bundle/tar-index.js";
+import { indexBundleTar } from "../../src/store/bundle-index.js";
 
 /** One tar entry held in memory; header fields not given take tar-stream's defaults. */
 export interface TarEntry {
@@ -19,7 +19,7 @@ export async function blobLocation(
   bundle: string,
   digest: string,
 ): Promise<{ offset: number; size: number }> {
-  const at = (await indexTar(bundle)).blobs.get(digest);
+  const at = (await indexBundleTar(bundle)).blobs.get(digest);
   if (at === undefined) throw new Error(`${bundle} has no blob ${digest}`);
   return at;
 }

@@ -7,8 +7,10 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { describe, it } from "node:test";
-import { tarSize } from "../../src/bundle/tar-size.js";
-import { writeLayoutTar } from "../../src/bundle/write-tar.js";
+import { tarSize } from "../../src/store/tar-layout.js";
+import { blobEntryName, bundleTarLayout, writeLayoutTar } from "../../src/bundle/bundle-tar.js";
+import { indexBundleTar } from "../../src/store/bundle-index.js";
+import { indexTarFile } from "../../src/store/tar-index.js";
 import { sha256Digest } from "../../src/oci/digest.js";
 import { BlobDir } from "../../src/store/blob-dir.js";
 
@@ -47,5 +49,36 @@ describe("writeLayoutTar", () => {
     const dir = await mkdtemp(join(tmpdir(), "airlock-tar-"));
     await assert.rejects(writeLayoutTar(join(dir, "x.tar"), [], [bad], cache), { code: "ERR_SIZE_MISMATCH" });
     assert.deepEqual(await readdir(dir), []);
+  });
+
+  it("puts every entry where bundleTarLayout said it would, before a byte was written", async () => {
+    const blobs = [randomBytes(1000), randomBytes(512), Buffer.alloc(0), randomBytes(70_000)];
+    const { cache, descs } = await cacheWith(blobs);
+    const dir = await mkdtemp(join(tmpdir(), "airlock-tar-"));
+    const files = [
+      { name: "oci-layout", bytes: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
+      { name: "index.json", bytes: randomBytes(600) },
+      { name: "airlock.lock", bytes: randomBytes(1025) },
+    ];
+    const layout = bundleTarLayout(
+      files.map((f) => ({ name: f.name, size: f.bytes.length })),
+      descs,
+    );
+    const { file, size } = await writeLayoutTar(join(dir, "a.tar"), files, descs, cache);
+    assert.equal(size, layout.size);
+    const bundle = await indexBundleTar(file);
+    for (const d of descs) {
+      assert.deepEqual(bundle.blobs.get(d.digest), {
+        offset: layout.slot(blobEntryName(d.digest))?.dataOffset,
+        size: d.size,
+      });
+    }
+    const all = await indexTarFile(file, "bundle", { keep: () => false });
+    const regular = layout.slots.filter((s) => s.type === "file");
+    assert.equal(all.files.size, regular.length);
+    for (const slot of regular) {
+      assert.equal(all.files.get(slot.name)?.offset, slot.dataOffset, slot.name);
+      assert.equal(all.files.get(slot.name)?.size, slot.size, slot.name);
+    }
   });
 });

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { after, before, describe, it } from "node:test";
-import { indexTar } from "../../src/bundle/tar-index.js";
-import { writeLayoutTar } from "../../src/bundle/write-tar.js";
+import { indexBundleTar } from "../../src/store/bundle-index.js";
+import { writeLayoutTar } from "../../src/bundle/bundle-tar.js";
 import { sha256Digest } from "../../src/oci/digest.js";
 import { VerifiedFileRange } from "../../src/stream/verified-file-range.js";
 import { BlobDir } from "../../src/store/blob-dir.js";
@@ -168,7 +168,7 @@ describe("VerifiedFileRange", () => {
   });
 });
 
-describe("indexTar without verification", () => {
+describe("indexBundleTar without verification", () => {
   it("locates every blob without reading blob bodies, and verification still finds a damaged one", async () => {
     const dir = await mkdtemp(join(tmpdir(), "airlock-index-"));
     try {
@@ -182,7 +182,7 @@ describe("indexTar without verification", () => {
         { name: "index.json", bytes: Buffer.from('{"schemaVersion":2,"manifests":[]}') },
       ];
       const { file } = await writeLayoutTar(join(dir, "b.tar"), files, descs, cache);
-      const index = await indexTar(file);
+      const index = await indexBundleTar(file);
       assert.equal(index.metadata.get("index.json")?.toString(), files[1]?.bytes.toString());
       const tar = await readFile(file);
       for (const d of descs) {
@@ -195,8 +195,8 @@ describe("indexTar without verification", () => {
       assert.ok(big);
       tar[big.offset + 1_000_000] = (tar[big.offset + 1_000_000] ?? 0) ^ 0xff;
       await writeFile(file, tar);
-      assert.deepEqual((await indexTar(file)).corrupt, []);
-      const verified = await indexTar(file, { verify: true });
+      assert.deepEqual((await indexBundleTar(file)).corrupt, []);
+      const verified = await indexBundleTar(file, { verify: true });
       assert.equal(verified.corrupt.length, 1);
       assert.match(verified.corrupt[0] ?? "", new RegExp(sha256Digest(blobs[0] as Buffer)));
     } finally {

@@ -8,7 +8,7 @@ import { parseListen, urlHost } from "../../src/serve/listen.js";
 import { paginate } from "../../src/serve/paginate.js";
 import { parseRange, type RangeRequest } from "../../src/serve/range.js";
 import { parseRoute, type Route } from "../../src/serve/routes.js";
-import { repositoryOfDirectory } from "../../src/serve/layout-source.js";
+import { repositoryOfDirectory } from "../../src/serve/sources.js";
 
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 

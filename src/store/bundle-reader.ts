@@ -1,22 +1,16 @@
-import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { AirlockError } from "../errors.js";
-import { parseManifest } from "../oci/manifest.js";
 import type { Descriptor, Index } from "../oci/types.js";
 import { VerifiedFileRange } from "../stream/verified-file-range.js";
-import { VerifyStream } from "../stream/verify-stream.js";
-import type { BlobReader } from "../store/types.js";
-import { REF_NAME_ANNOTATION } from "./layout.js";
-import { indexTar, type IndexOptions, type TarIndex } from "./tar-index.js";
+import { indexBundleTar, type IndexOptions, type TarIndex } from "./bundle-index.js";
+import { layoutRefs, parseLayoutIndex, type LayoutRef } from "./layout-index.js";
+import { openTarFile } from "./tar-index.js";
+import type { BlobReader } from "./types.js";
 
 const MAX_MANIFEST = 8 * 1024 * 1024;
-const READ_CHUNK = 1024 * 1024;
 
 /** An image reference named by the bundle's index.json. */
-export interface BundleRef {
-  reference: string;
-  descriptor: Descriptor;
-}
+export type BundleRef = LayoutRef;
 
 /**
  * A bundle tar, indexed once, read by offset: blobs stream straight out of
@@ -33,7 +27,7 @@ export class BundleReader implements BlobReader {
 
   /** Indexes the tar (with `verify`, hashing every blob on the way). */
   static async open(file: string, options: IndexOptions = {}): Promise<BundleReader> {
-    return new BundleReader(await indexTar(file, options));
+    return new BundleReader(await indexBundleTar(file, options));
   }
 
   has(digest: string): boolean {
@@ -82,19 +76,8 @@ export class BundleReader implements BlobReader {
   // eslint-disable-next-line @typescript-eslint/require-await -- async: a bad descriptor rejects, never throws
   async #open(descriptor: Pick<Descriptor, "digest" | "size">, verified: boolean): Promise<Readable> {
     const at = this.#locate(descriptor);
-    const range = { start: at.offset, end: at.offset + at.size - 1, highWaterMark: READ_CHUNK };
-    if (!verified) return at.size === 0 ? Readable.from([]) : createReadStream(this.file, range);
-    const verify = new VerifyStream({
-      ...descriptor,
-      what: `bundle ${this.file}: blob ${descriptor.digest}`,
-    });
-    if (at.size === 0) {
-      verify.end();
-      return verify;
-    }
-    const source = createReadStream(this.file, range);
-    source.once("error", (err) => verify.destroy(err));
-    return source.pipe(verify);
+    const what = `bundle ${this.file}: blob ${descriptor.digest}`;
+    return openTarFile(this, at, verified ? { ...descriptor, what } : undefined);
   }
 
   /** A small blob (a manifest) in memory, verified. */
@@ -115,21 +98,11 @@ export class BundleReader implements BlobReader {
     const bytes = this.index.metadata.get("index.json");
     if (bytes === undefined)
       throw new AirlockError("ERR_BUNDLE_CORRUPT", `bundle ${this.file} has no index.json`);
-    const parsed = parseManifest(
-      bytes,
-      "application/vnd.oci.image.index.v1+json",
-      `bundle ${this.file}: index.json`,
-    );
-    if (parsed.kind !== "index")
-      throw new AirlockError("ERR_BUNDLE_CORRUPT", `bundle ${this.file}: index.json is not an index`);
-    return parsed.index;
+    return parseLayoutIndex(bytes, `bundle ${this.file}`, "ERR_BUNDLE_CORRUPT");
   }
 
   /** Every reference index.json names (by org.opencontainers.image.ref.name), in order. */
   refs(): BundleRef[] {
-    return this.indexJson().manifests.flatMap((descriptor) => {
-      const reference = descriptor.annotations?.[REF_NAME_ANNOTATION];
-      return reference === undefined ? [] : [{ reference, descriptor }];
-    });
+    return layoutRefs(this.indexJson());
   }
 }
