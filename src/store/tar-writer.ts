@@ -55,6 +55,8 @@ export class TarWriter {
   #hashedTo = 0;
   #inOrder = true;
   #active = 0;
+  /** Writes under way, awaited by `commit`. */
+  readonly #inFlight = new Set<Promise<void>>();
   #queue: Promise<void> = Promise.resolve();
   #failure: Error | undefined;
   #closed = false;
@@ -123,9 +125,24 @@ export class TarWriter {
    * slot's size, else ERR_SIZE_MISMATCH), then the padding, each at its
    * offset. Entries may be written in any order, several at once; each once.
    */
-  async write(slot: TarSlot, content: Buffer | Readable): Promise<void> {
-    this.#checkWritable(slot);
+  write(slot: TarSlot, content: Buffer | Readable): Promise<void> {
+    try {
+      this.#checkWritable(slot);
+    } catch (err) {
+      if (!Buffer.isBuffer(content)) content.destroy();
+      return Promise.reject(asError(err));
+    }
     this.#written.add(slot);
+    const writing = this.#place(slot, content);
+    this.#inFlight.add(writing);
+    void writing.then(
+      () => this.#inFlight.delete(writing),
+      () => this.#inFlight.delete(writing),
+    );
+    return writing;
+  }
+
+  async #place(slot: TarSlot, content: Buffer | Readable): Promise<void> {
     const inline =
       this.#hash !== undefined && this.#inOrder && this.#active === 0 && slot.headerOffset === this.#hashedTo;
     if (!inline) this.#inOrder = false;
@@ -149,6 +166,7 @@ export class TarWriter {
   async commit(): Promise<WrittenTar> {
     await this.#queue.catch(() => undefined);
     this.#closed = true;
+    await Promise.allSettled([...this.#inFlight]);
     try {
       if (this.#failure !== undefined) throw this.#failure;
       const missing = this.layout.slots.find((s) => !this.#written.has(s));
