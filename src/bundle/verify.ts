@@ -7,6 +7,7 @@ import { bundleLock } from "./bundle-lock.js";
 import { BundleReader } from "./bundle-reader.js";
 import { HashPool } from "./hash-pool.js";
 import type { IndexOptions } from "./tar-index.js";
+import { withLinkedSignal } from "../util/linked-signal.js";
 
 export interface VerifyReport {
   file: string;
@@ -24,6 +25,10 @@ export interface VerifyReport {
  * out); and agreement with the bundled lock.
  */
 export async function verifyBundle(file: string, options: IndexOptions = {}): Promise<VerifyReport> {
+  return await withLinkedSignal(options, (linked) => runVerify(file, linked));
+}
+
+async function runVerify(file: string, options: IndexOptions): Promise<VerifyReport> {
   const pool = new HashPool();
   let reader: BundleReader;
   try {

@@ -20,6 +20,7 @@ import { writeFileAtomic } from "../stream/atomic-file.js";
 import { ClientPool } from "./client-pool.js";
 import { DEFAULT_LIST_FILE, defaultLockFile, lockImageList } from "./lock.js";
 import type { RemoteOptions } from "./options.js";
+import { withLinkedSignal } from "../util/linked-signal.js";
 
 export interface CreateBundleOptions extends RemoteOptions {
   /** The image list; default airlock.yaml. */
@@ -93,6 +94,10 @@ interface PartPlan {
  * checks into the cache, then into `<output>.partial`, renamed when complete.
  */
 export async function createBundle(options: CreateBundleOptions = {}): Promise<CreateBundleResult> {
+  return await withLinkedSignal(options, runCreateBundle);
+}
+
+async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBundleResult> {
   const file = options.file ?? DEFAULT_LIST_FILE;
   const lockFile = options.lockFile ?? defaultLockFile(file);
   const list = await loadImageList(file);

@@ -12,6 +12,7 @@ import type { RemoteOptions } from "./options.js";
 import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
 import { ClientPool } from "./client-pool.js";
 import { RegistryResolver } from "./registry-resolver.js";
+import { withLinkedSignal } from "../util/linked-signal.js";
 
 export { DEFAULT_LIST_FILE };
 
@@ -52,6 +53,10 @@ export function defaultLockFile(listFile: string): string {
  * Nothing is written when any entry fails.
  */
 export async function lockImageList(options: LockOptions = {}): Promise<LockResult> {
+  return await withLinkedSignal(options, runLock);
+}
+
+async function runLock(options: LockOptions): Promise<LockResult> {
   const file = options.file ?? DEFAULT_LIST_FILE;
   const lockFile = options.output ?? defaultLockFile(file);
   const list = await loadImageList(file);

@@ -17,6 +17,7 @@ import {
 import { Limiter } from "../util/limiter.js";
 import { mapSettled } from "../util/pool.js";
 import type { RemoteOptions } from "./options.js";
+import { withLinkedSignal } from "../util/linked-signal.js";
 
 export interface PushBundleOptions extends RemoteOptions {
   /** REGISTRY[/PREFIX]: where the images go. */
@@ -62,6 +63,10 @@ export interface PushBundleResult {
  * thrown.
  */
 export async function pushBundle(files: string[], options: PushBundleOptions): Promise<PushBundleResult> {
+  return await withLinkedSignal(options, (linked) => runPush(files, linked));
+}
+
+async function runPush(files: string[], options: PushBundleOptions): Promise<PushBundleResult> {
   const { registry, prefix } = parseTarget(options.to);
   const rules = options.mappingFile === undefined ? [] : await loadMapping(options.mappingFile);
   // Every bundle is indexed (its tar checked) before anything is pushed: a damaged one stops the run.
