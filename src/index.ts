@@ -97,11 +97,21 @@ export { rebaseImage, type RebaseOptions } from "./verbs/rebase.js";
 // Image lists, locks and bundles
 export {
   loadImageList,
+  loadImageListObject,
   parseImageList,
+  parseImageListObject,
   validateImageList,
+  formatPosition,
   formatProblem,
   ImageListError,
+  OBJECT_SOURCE,
 } from "./imagelist/index.js";
+export type {
+  ImageEntryDocument,
+  ImageListDocument,
+  PlatformsDocument,
+  RegistryDocument,
+} from "./imagelist/document.js";
 export type {
   ImageEntry,
   ImageList,
@@ -127,14 +137,17 @@ export type { PlanProblem } from "./plan/plan-error.js";
 export type { Resolver, ResolvedBytes } from "./plan/resolver.js";
 export { checkLock, type LockCheck } from "./plan/check.js";
 export { diffLocks, type LockDiff, type MovedImage, type PlatformChange } from "./plan/diff.js";
-export { encodeLock, decodeLock, readLock, writeLock } from "./plan/lock-file.js";
+export { encodeLock, decodeLock, parseLockObject, readLock, writeLock } from "./plan/lock-file.js";
 export {
   lockImageList,
   checkImageListLock,
   defaultLockFile,
+  type LockCheckOptions,
+  type LockCheckResult,
   type LockOptions,
   type LockResult,
 } from "./verbs/lock.js";
+export type { ListSource } from "./verbs/list-input.js";
 export { diffLockFiles } from "./verbs/diff.js";
 export {
   createBundle,

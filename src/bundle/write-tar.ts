@@ -4,6 +4,7 @@ import { open, rename, rm } from "node:fs/promises";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { pack as createPack, type Pack } from "tar-stream";
+import { abortedError } from "../errors.js";
 import { parseDigest } from "../oci/digest.js";
 import type { BlobReader } from "../store/types.js";
 
@@ -70,6 +71,8 @@ export async function writeLayoutTar(
     pack.destroy();
     await writing.catch(() => undefined);
     await rm(partial, { force: true });
+    // Aborted, the pipeline tears the pack down under the entry being added: report the abort.
+    if (options.signal?.aborted === true) throw abortedError(options.signal.reason);
     throw err;
   }
   return { file, size, sha256: hash.digest("hex") };
