@@ -58,7 +58,7 @@ export {
   manifestDigest,
 } from "./verbs/read.js";
 export { inspectImage, type ImageInspection, type InspectOptions } from "./verbs/inspect.js";
-export { login, logout, type LoginResult } from "./verbs/login.js";
+export { login, logout, type LoginResult, type LogoutResult } from "./verbs/login.js";
 
 // Image locations (transports) and the write verbs
 export type {
@@ -167,6 +167,7 @@ export {
   verifyBundles,
   type BundleSummary,
   type BundleSummaryImage,
+  type VerifyBundlesOptions,
 } from "./verbs/inspect-bundle.js";
 export {
   pushBundle,

@@ -2,27 +2,17 @@
 // this checkout's src/) and the registry names (to the test registries) are rewritten.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import { getDigest } from "../../src/index.js";
 import { pushBigImage } from "../harness/big-image.js";
+import { readmeLibraryExample } from "../harness/readme.js";
 import { startRegistry, type TestRegistry } from "../harness/registry.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-
-/** The first ts block of the README's "## Library" section that runs the bundle workflow. */
-async function readmeExample(): Promise<string> {
-  const readme = await readFile(join(ROOT, "README.md"), "utf8");
-  const section = readme.split(/^## /m).find((s) => s.startsWith("Library\n"));
-  assert.ok(section, "README has no ## Library section");
-  const blocks = [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? "");
-  const example = blocks.find((b) => b.includes("pushBundle("));
-  assert.ok(example, "the Library section has no ts block that pushes a bundle");
-  return example;
-}
 
 /** Runs `node --import tsx FILE` in `cwd`; resolves with how it ended. */
 function runScript(
@@ -63,7 +53,7 @@ describe("the README's library example", () => {
   after(async () => Promise.all([source.stop(), target.stop()]));
 
   it("locks, bundles, verifies and pushes with progress, as written", async () => {
-    const example = await readmeExample();
+    const example = await readmeLibraryExample();
     assert.ok(example.includes('from "airlock";'));
     assert.ok(example.includes("registry.internal:5000"));
     const script = example
