@@ -111,6 +111,7 @@ export async function createBundle(options: CreateBundleOptions = {}): Promise<C
 }
 
 async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBundleResult> {
+  // The default bundle is named after the list file: a list given as an object needs `output`.
   if (options.output === undefined) listFileFor(options, "output", "the bundle");
   const list = await loadListSource(options);
   const source = await loadLockSource(options.lock, options.lockFile, () =>
