@@ -4,7 +4,7 @@
  */
 
 export { AirlockError, RegistryError, isAirlockError } from "./errors.js";
-export type { ErrorCode, RegistryErrorDetail } from "./errors.js";
+export type { AirlockErrorOptions, ErrorCode, RegistryErrorDetail, RegistryErrorInit } from "./errors.js";
 export { VERSION } from "./version.js";
 
 // OCI data types and helpers
@@ -36,7 +36,15 @@ export { connectRegistry, type RegistryOptions } from "./registry/connect.js";
 export { RegistryClient, type FetchedManifest, type CallOptions } from "./registry/client.js";
 export { resolveCredential, type Credential, type CredentialSource } from "./registry/credentials.js";
 export type { RetryPolicy } from "./registry/retry.js";
-export { VerifyStream } from "./stream/verify-stream.js";
+export type { BlobUploadOptions, ReleasableReadable } from "./registry/blob-upload.js";
+export type { OpenSource } from "./registry/upload-source.js";
+export type { Method, RegistryRequest, RegistryResponse, RegistryTransport } from "./registry/transport.js";
+export type { Scope } from "./registry/scope.js";
+export type { NetworkContext } from "./registry/network-error.js";
+export type { Route } from "./registry/proxy.js";
+export type { NetworkTimeouts } from "./registry/dispatcher.js";
+export { VerifyStream, type ExpectedContent } from "./stream/verify-stream.js";
+export type { VerifiedFileRange } from "./stream/verified-file-range.js";
 
 // Verbs
 export type { RemoteOptions, PlatformOptions } from "./verbs/options.js";
@@ -50,7 +58,7 @@ export {
   manifestDigest,
 } from "./verbs/read.js";
 export { inspectImage, type ImageInspection, type InspectOptions } from "./verbs/inspect.js";
-export { login, logout, type LoginResult } from "./verbs/login.js";
+export { login, logout, type LoginResult, type LogoutResult } from "./verbs/login.js";
 
 // Image locations (transports) and the write verbs
 export type {
@@ -60,13 +68,31 @@ export type {
   ImageStore,
   TargetCapabilities,
   OpenBlob,
+  StoreCallOptions,
+  MountScope,
+  BlobEnsureOptions,
 } from "./store/image-store.js";
-export { parseLocation, formatLocation, type ImageLocation } from "./store/location.js";
-export { openSource, openTarget } from "./store/open.js";
+export {
+  CopySession,
+  type CopySessionOptions,
+  type CopyStats,
+  type LocationJournal,
+  type BlobOutcome,
+} from "./store/copy-session.js";
+export type { LayoutRef } from "./store/layout-index.js";
+export type { OffsetHasher } from "./store/tar-index.js";
+export { parseLocation, formatLocation, type FileTransport, type ImageLocation } from "./store/location.js";
+export { openSource, openTarget, type OpenOptions, type OpenedTarget } from "./store/open.js";
 export { MemoryStore } from "./store/memory-store.js";
 export { RegistryStore } from "./store/registry-store.js";
 export { OciDirStore } from "./store/oci-dir-store.js";
-export { copyImage, type CopyOptions, type CopyResult, type CopyEvent } from "./verbs/copy.js";
+export {
+  copyImage,
+  type CopyEndpoint,
+  type CopyOptions,
+  type CopyResult,
+  type CopyEvent,
+} from "./verbs/copy.js";
 export { pullImage, pushImage, type PullOptions, type PullFormat } from "./verbs/pull-push.js";
 export { tagImage, deleteImage, type RefResult } from "./verbs/tag-delete.js";
 export { exportImage, exportImageToFile, type ExportOptions } from "./verbs/export.js";
@@ -83,26 +109,58 @@ export { rebaseImage, type RebaseOptions } from "./verbs/rebase.js";
 // Image lists, locks and bundles
 export {
   loadImageList,
+  loadImageListObject,
   parseImageList,
+  parseImageListObject,
   validateImageList,
+  formatPosition,
   formatProblem,
   ImageListError,
+  OBJECT_SOURCE,
 } from "./imagelist/index.js";
-export type { ImageEntry, ImageList, Problem, RegistrySettings, TagSelector } from "./imagelist/types.js";
-export type { Lock, LockEntry, LockedImage, LockedPlatform, LockTotals } from "./plan/lock-types.js";
+export type {
+  ImageEntryDocument,
+  ImageListDocument,
+  PlatformsDocument,
+  RegistryDocument,
+} from "./imagelist/document.js";
+export type {
+  ImageEntry,
+  ImageList,
+  InputFormat,
+  Problem,
+  RegistrySettings,
+  SourcePosition,
+  TagSelector,
+} from "./imagelist/types.js";
+export type { ParseOptions, ParseResult } from "./imagelist/parse.js";
+export type { ListDir } from "./imagelist/context.js";
+export type {
+  Lock,
+  LockEntry,
+  LockedAttestation,
+  LockedBlob,
+  LockedImage,
+  LockedPlatform,
+  LockTotals,
+} from "./plan/lock-types.js";
 export { planLock, PlanError, type PlanOptions } from "./plan/planner.js";
-export type { Resolver } from "./plan/resolver.js";
+export type { PlanProblem } from "./plan/plan-error.js";
+export type { Resolver, ResolvedBytes } from "./plan/resolver.js";
 export { checkLock, type LockCheck } from "./plan/check.js";
-export { diffLocks, type LockDiff } from "./plan/diff.js";
-export { encodeLock, decodeLock } from "./plan/lock-file.js";
+export { diffLocks, type LockDiff, type MovedImage, type PlatformChange } from "./plan/diff.js";
+export { encodeLock, decodeLock, parseLockObject } from "./plan/lock-file.js";
 export { readLock, writeLock } from "./verbs/lock-io.js";
 export {
   lockImageList,
   checkImageListLock,
   defaultLockFile,
+  type LockCheckOptions,
+  type LockCheckResult,
   type LockOptions,
   type LockResult,
 } from "./verbs/lock.js";
+export type { ListSource } from "./verbs/list-input.js";
 export { diffLockFiles } from "./verbs/diff.js";
 export {
   createBundle,
@@ -113,10 +171,17 @@ export {
 export type { BundlePart } from "./verbs/create-bundle.js";
 export type { FetchProgress } from "./bundle/fetch.js";
 export { BundleReader, type BundleRef } from "./store/bundle-reader.js";
-export type { TarIndex } from "./store/bundle-index.js";
+export type { BlobLocation, IndexOptions, TarIndex } from "./store/bundle-index.js";
+export type { HashPool } from "./bundle/hash-pool.js";
 export { bundleLock } from "./bundle/bundle-lock.js";
 export { verifyBundle, type VerifyReport } from "./bundle/verify.js";
-export { inspectBundle, verifyBundles, type BundleSummary } from "./verbs/inspect-bundle.js";
+export {
+  inspectBundle,
+  verifyBundles,
+  type BundleSummary,
+  type BundleSummaryImage,
+  type VerifyBundlesOptions,
+} from "./verbs/inspect-bundle.js";
 export {
   pushBundle,
   type PushBundleOptions,
@@ -124,5 +189,6 @@ export {
   type PushEvent,
 } from "./verbs/push-bundle.js";
 export type { ExistingTagPolicy, ImageOutcome, PushStats, SparseIndexPolicy } from "./verbs/push-bundle.js";
+export type { MappingRule } from "./ref/target-name.js";
 export { serveRegistry, type ServeOptions, type ServedRegistry } from "./serve/server.js";
 export { targetRepository, targetTag, type TargetNameOptions } from "./ref/target-name.js";

@@ -8,6 +8,7 @@ import { BundleReader } from "../store/bundle-reader.js";
 import { bundleManifestDigests } from "./manifest-set.js";
 import { HashPool } from "./hash-pool.js";
 import type { IndexOptions } from "../store/bundle-index.js";
+import { withLinkedSignal } from "../util/linked-signal.js";
 
 export interface VerifyReport {
   file: string;
@@ -28,6 +29,10 @@ export interface VerifyReport {
  * out); and agreement with the bundled lock.
  */
 export async function verifyBundle(file: string, options: IndexOptions = {}): Promise<VerifyReport> {
+  return await withLinkedSignal(options, (linked) => runVerify(file, linked));
+}
+
+async function runVerify(file: string, options: IndexOptions): Promise<VerifyReport> {
   const pool = new HashPool();
   let reader: BundleReader;
   try {

@@ -1,4 +1,5 @@
 import { isAirlockError, messageOf } from "../errors.js";
+import { formatPosition } from "../imagelist/problems.js";
 import { PlanError } from "../plan/plan-error.js";
 import { ExitCode, exitCodeFor } from "./exit-codes.js";
 import { exitCodeOfGroups, formatGroup, groupFailures, type ImageFailure } from "./failures.js";
@@ -37,7 +38,7 @@ export function reportError(err: unknown, sink: ErrorSink, signal?: AbortSignal)
       reference: p.entry.source,
       code: p.code,
       message: p.message,
-      at: `${p.entry.position.file}:${p.entry.position.line}:${p.entry.position.column}`,
+      at: formatPosition(p.entry.position),
     }));
     return reportFailures(failures, sink);
   }

@@ -15,9 +15,12 @@ export function reportDuplicates(entries: readonly ReadEntry[], reporter: Report
       first.set(key, read);
       continue;
     }
-    const where = showPath
-      ? `${formatPath(earlier.path)} (line ${earlier.entry.position.line})`
-      : `line ${earlier.entry.position.line}`;
+    const line = earlier.entry.position.line;
+    const where = !showPath
+      ? `line ${line}`
+      : line === 0
+        ? formatPath(earlier.path)
+        : `${formatPath(earlier.path)} (line ${line})`;
     reporter.problem(read.path, `duplicate entry: the same image as ${where}; remove one`);
   }
 }

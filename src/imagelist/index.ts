@@ -9,7 +9,14 @@ export type {
   SourcePosition,
   TagSelector,
 } from "./types.js";
-export { parseImageList, type ParseOptions, type ParseResult } from "./parse.js";
-export { loadImageList, validateImageList } from "./load.js";
-export { ImageListError, formatProblem } from "./problems.js";
+export { OBJECT_SOURCE } from "./defaults.js";
+export { parseImageList, parseImageListObject, type ParseOptions, type ParseResult } from "./parse.js";
+export { loadImageList, loadImageListObject, validateImageList } from "./load.js";
+export { ImageListError, formatPosition, formatProblem } from "./problems.js";
+export type {
+  ImageEntryDocument,
+  ImageListDocument,
+  PlatformsDocument,
+  RegistryDocument,
+} from "./document.js";
 export { DEFAULT_PLATFORMS } from "./platforms.js";

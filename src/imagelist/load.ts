@@ -3,7 +3,7 @@
 import { readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { AirlockError } from "../errors.js";
-import { parseImageList, type ParseResult } from "./parse.js";
+import { parseImageList, parseImageListObject, type ParseResult } from "./parse.js";
 import { ImageListError } from "./problems.js";
 import type { ImageList } from "./types.js";
 
@@ -38,6 +38,17 @@ export async function validateImageList(file: string): Promise<ParseResult> {
  */
 export async function loadImageList(file: string): Promise<ImageList> {
   const { list, problems } = await validateImageList(file);
+  if (list === undefined) throw new ImageListError(problems);
+  return list;
+}
+
+/**
+ * Validates a list given as an object exactly as `loadImageList` does a file (problems at
+ * "<object>" and their path); never touches the network.
+ * @throws ImageListError (ERR_IMAGELIST_INVALID) listing every problem, with `problems`.
+ */
+export function loadImageListObject(value: unknown): ImageList {
+  const { list, problems } = parseImageListObject(value, { listDir });
   if (list === undefined) throw new ImageListError(problems);
   return list;
 }

@@ -3,6 +3,7 @@
 import path from "node:path";
 import { readAirlockList } from "./airlock-format.js";
 import type { ListDir, ReadContext } from "./context.js";
+import { OBJECT_SOURCE } from "./defaults.js";
 import { detectYamlFormat, looksLikeTextList } from "./detect-format.js";
 import { readHostKeyedList } from "./host-keyed.js";
 import { Reporter, sortProblems } from "./problems.js";
@@ -44,8 +45,21 @@ export function parseImageList(text: string, file: string, options: ParseOptions
   }
   const parsed = parseYaml(text, file);
   if (parsed.doc === undefined) return { problems: parsed.problems, warnings: [] };
-  const { value, map } = parsed.doc;
-  const reporter = new Reporter(map);
+  return readDocument(parsed.doc.value, new Reporter(parsed.doc.map), dir, options);
+}
+
+/**
+ * Checks a list given as a value (what an airlock.yaml, skopeo sync or mindthegap YAML parses
+ * to) exactly as a file is checked: same schema, same problems, each at "<object>" and its path.
+ * Relative paths in it resolve against the working directory.
+ */
+export function parseImageListObject(value: unknown, options: ParseOptions = {}): ParseResult {
+  const reporter = new Reporter(SourceMap.withoutText(OBJECT_SOURCE));
+  return readDocument(value, reporter, path.resolve("."), options);
+}
+
+function readDocument(value: unknown, reporter: Reporter, dir: string, options: ParseOptions): ParseResult {
+  const file = reporter.map.file;
   if (value === undefined || value === null) {
     reporter.problem([], EMPTY);
     return result(undefined, reporter);

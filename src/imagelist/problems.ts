@@ -6,14 +6,19 @@
 import { AirlockError } from "../errors.js";
 import { formatPath, type Path } from "./paths.js";
 import type { SourceMap } from "./source-map.js";
-import type { Problem } from "./types.js";
+import type { Problem, SourcePosition } from "./types.js";
+
+/** "airlock.yaml:14:5"; "<object>" alone for a list given as an object (line 0: no text). */
+export function formatPosition(p: SourcePosition): string {
+  return p.line === 0 ? p.file : `${p.file}:${p.line}:${p.column}`;
+}
 
 /**
  * One line: `airlock.yaml:14:5 images[3].platforms[0]: "linux/amd" is not a platform …`;
  * the path and its colon are left out for a problem about the whole file.
  */
 export function formatProblem(p: Problem): string {
-  const where = `${p.position.file}:${p.position.line}:${p.position.column}`;
+  const where = formatPosition(p.position);
   return p.path === "" ? `${where}: ${p.message}` : `${where} ${p.path}: ${p.message}`;
 }
 

@@ -22,10 +22,18 @@ export class SourceMap {
   readonly file: string;
   private readonly lineStarts: number[];
   private readonly spans = new Map<string, NodeSpan>();
+  private readonly hasText: boolean;
 
-  constructor(file: string, text: string, spans: Iterable<NodeSpan>) {
+  /** The map of a document given as a value, not text: every position is `file` at line 0, column 0. */
+  static withoutText(file: string): SourceMap {
+    return new SourceMap(file, undefined, []);
+  }
+
+  constructor(file: string, text: string | undefined, spans: Iterable<NodeSpan>) {
     this.file = file;
+    this.hasText = text !== undefined;
     this.lineStarts = [0];
+    if (text === undefined) return;
     for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.lineStarts.push(i + 1);
     for (const span of spans) this.spans.set(pointerOf(span.path), span);
   }
@@ -35,6 +43,7 @@ export class SourceMap {
    * mapping value, else of its value. Falls back to the nearest known ancestor.
    */
   position(path: Path, at: "key" | "value" = "value"): SourcePosition {
+    if (!this.hasText) return { file: this.file, line: 0, column: 0 };
     for (let n = path.length; n >= 0; n--) {
       const span = this.spans.get(pointerOf(path.slice(0, n)));
       if (span !== undefined) {

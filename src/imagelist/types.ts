@@ -4,7 +4,10 @@
  * Data only; the planner reads nothing else.
  */
 
-/** Where something was written, for messages: "airlock.yaml:14:5". */
+/**
+ * Where something was written, for messages: "airlock.yaml:14:5". A list given as an object
+ * has no text to point into: its file is "<object>", line and column 0, and the path says where.
+ */
 export interface SourcePosition {
   file: string;
   line: number;
@@ -62,7 +65,7 @@ export interface RegistrySettings {
 export type InputFormat = "airlock" | "skopeo-sync" | "mindthegap" | "text";
 
 export interface ImageList {
-  /** The file it was read from, as given. */
+  /** The file it was read from, as given; "<object>" for a list given as an object. */
   file: string;
   format: InputFormat;
   /** Default platforms for entries that name none: normalised, sorted, or "all". */

@@ -1,3 +1,4 @@
+import { formatPosition } from "../imagelist/problems.js";
 import type { ImageList } from "../imagelist/types.js";
 import { entryKey } from "./entry-key.js";
 import type { Lock } from "./lock-types.js";
@@ -20,7 +21,7 @@ export function checkLock(list: ImageList, lock: Lock): LockCheck {
     .map((e) => ({
       source: e.source,
       key: entryKey(e),
-      position: `${e.position.file}:${e.position.line}:${e.position.column}`,
+      position: formatPosition(e.position),
     }));
   const stale = lock.entries.filter((e) => !wanted.has(e.key)).map((e) => ({ source: e.source, key: e.key }));
   return { upToDate: unlocked.length === 0 && stale.length === 0, unlocked, stale };

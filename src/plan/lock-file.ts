@@ -1,6 +1,7 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { dump, load } from "js-yaml";
 import { AirlockError, messageOf } from "../errors.js";
+import { OBJECT_SOURCE } from "../imagelist/defaults.js";
 import { loadSchema } from "../schemas.js";
 import type {
   Lock,
@@ -95,11 +96,24 @@ export function decodeLock(text: string, file: string): Lock {
       `${file} is not valid YAML: ${messageOf(err).split("\n")[0] ?? ""}`,
     );
   }
+  return checkedLock(value, file);
+}
+
+/**
+ * Validates a lock given as an object (what a lockfile's YAML parses to) exactly as
+ * `decodeLock` does a file's, against schemas/airlock-lock.schema.json.
+ * @throws AirlockError ERR_LOCK_INVALID naming "<object>" and what is wrong.
+ */
+export function parseLockObject(value: unknown): Lock {
+  return checkedLock(value, OBJECT_SOURCE);
+}
+
+function checkedLock(value: unknown, where: string): Lock {
   const errors = validateLock(value);
   if (errors.length > 0) {
     throw new AirlockError(
       "ERR_LOCK_INVALID",
-      `${file} is not an airlock lockfile: ${errors.join("; ")} (run airlock lock to write a new one)`,
+      `${where} is not an airlock lockfile: ${errors.join("; ")} (run airlock lock to write a new one)`,
     );
   }
   return value as Lock;

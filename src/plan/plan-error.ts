@@ -1,4 +1,5 @@
 import { AirlockError, type ErrorCode } from "../errors.js";
+import { formatPosition } from "../imagelist/problems.js";
 import type { ImageEntry } from "../imagelist/types.js";
 
 /** One entry that could not be resolved. */
@@ -12,10 +13,7 @@ export interface PlanProblem {
 export class PlanError extends AirlockError {
   readonly problems: PlanProblem[];
   constructor(problems: PlanProblem[]) {
-    const lines = problems.map(
-      (p) =>
-        `${p.entry.position.file}:${p.entry.position.line}:${p.entry.position.column} ${p.entry.source}: ${p.message}`,
-    );
+    const lines = problems.map((p) => `${formatPosition(p.entry.position)} ${p.entry.source}: ${p.message}`);
     super(problems[0]?.code ?? "ERR_NOT_FOUND", lines.join("\n"));
     this.name = "PlanError";
     this.problems = problems;

@@ -9,6 +9,7 @@ import type { ImageLocation } from "../store/location.js";
 import { openSource, openTarget } from "../store/open.js";
 import type { RemoteOptions } from "./options.js";
 import { hostPlatform } from "./resolve.js";
+import { withLinkedSignal } from "../util/linked-signal.js";
 
 export type { CopyEvent } from "../store/copy-graph.js";
 
@@ -65,6 +66,14 @@ export async function copyImage(
   src: CopyEndpoint<ImageSource>,
   dst: CopyEndpoint<ImageTarget>,
   options: CopyOptions = {},
+): Promise<CopyResult> {
+  return await withLinkedSignal(options, (linked) => runCopy(src, dst, linked));
+}
+
+async function runCopy(
+  src: CopyEndpoint<ImageSource>,
+  dst: CopyEndpoint<ImageTarget>,
+  options: CopyOptions,
 ): Promise<CopyResult> {
   if (options.all === true && (options.platforms?.length ?? 0) > 0) {
     throw new AirlockError(

@@ -8,12 +8,10 @@ import { splitLock } from "../bundle/split.js";
 import { tarSize } from "../store/tar-layout.js";
 import { writeLayoutTar } from "../bundle/bundle-tar.js";
 import { AirlockError } from "../errors.js";
-import { loadImageList } from "../imagelist/load.js";
 import type { ImageList } from "../imagelist/types.js";
 import { formatPlatform, parsePlatform } from "../oci/platform.js";
 import { checkLock } from "../plan/check.js";
 import { encodeLock } from "../plan/lock-file.js";
-import { readLock } from "./lock-io.js";
 import type { Lock } from "../plan/lock-types.js";
 import { computeTotals } from "../plan/totals.js";
 import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
@@ -21,17 +19,31 @@ import type { ImageSource } from "../store/image-store.js";
 import { RegistryStore } from "../store/registry-store.js";
 import { writeFileAtomic } from "../stream/atomic-file.js";
 import { ClientPool } from "./client-pool.js";
-import { DEFAULT_LIST_FILE, defaultLockFile, lockImageList } from "./lock.js";
+import {
+  listFileFor,
+  loadListSource,
+  loadLockSource,
+  type ListSource,
+  type LockSource,
+} from "./list-input.js";
+import { defaultLockFile, lockImageList, resolveLock } from "./lock.js";
 import type { RemoteOptions } from "./options.js";
+import { withLinkedSignal } from "../util/linked-signal.js";
 
-export interface CreateBundleOptions extends RemoteOptions {
-  /** The image list; default airlock.yaml. */
-  file?: string;
-  /** The lock; default beside the list. Without one, the list is resolved (and the lock written) first. */
+export interface CreateBundleOptions extends RemoteOptions, ListSource {
+  /**
+   * The lock file; default beside the list (required for a list given as an object, unless `lock`
+   * is). Without one, the list is resolved (and the lock written) first.
+   */
   lockFile?: string;
-  /** The bundle to write; default bundles/<list name>-<lock hash>.tar. */
+  /** The lock as an object (what a lockfile's YAML parses to), instead of `lockFile`; validated as one. */
+  lock?: Lock;
+  /** The bundle to write; default bundles/<list name>-<lock hash>.tar; required for a list given as an object. */
   output?: string;
-  /** Re-lock when the lock no longer matches the list, instead of refusing. */
+  /**
+   * Re-lock when the lock no longer matches the list, instead of refusing. A `lock` given as an
+   * object is re-resolved in memory (the bundle carries the result; no file is written).
+   */
   updateLock?: boolean;
   /** Carry only these platforms ("os/arch[/variant]") of what the lock pins. */
   platforms?: string[];
@@ -79,6 +91,7 @@ export interface CreateBundleResult {
   /** Files (manifests and blobs) downloaded by this run; the rest came from the cache. */
   downloaded: number;
   cached: number;
+  /** The lock file used (and written, when there was none), or "<object>" for a `lock` given as an object. */
   lockFile: string;
 }
 
@@ -105,11 +118,19 @@ interface PartPlan {
  * checks into the cache, then into `<output>.partial`, renamed when complete.
  */
 export async function createBundle(options: CreateBundleOptions = {}): Promise<CreateBundleResult> {
-  const file = options.file ?? DEFAULT_LIST_FILE;
-  const lockFile = options.lockFile ?? defaultLockFile(file);
-  const list = await loadImageList(file);
-  const lock = narrowPlatforms(await currentLock(list, lockFile, options), options.platforms);
-  const output = options.output ?? defaultBundlePath(file, encodeLock(lock));
+  return await withLinkedSignal(options, runCreateBundle);
+}
+
+async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBundleResult> {
+  // The default bundle is named after the list file: a list given as an object needs `output`.
+  if (options.output === undefined) listFileFor(options, "output", "the bundle");
+  const list = await loadListSource(options);
+  const source = await loadLockSource(options.lock, options.lockFile, () =>
+    defaultLockFile(listFileFor(options, "lockFile or lock", "the lock")),
+  );
+  const lockFile = source.lockFile;
+  const lock = narrowPlatforms(await currentLock(list, source, options), options.platforms);
+  const output = options.output ?? defaultBundlePath(list.file, encodeLock(lock));
   const all = planBundleContent(lock);
   const plans = planParts(lock, output, options.splitBytes);
   const tarBytes = plans.reduce((n, p) => n + p.tarBytes, 0);
@@ -219,9 +240,9 @@ export function defaultBundlePath(listFile: string, lockText: string): string {
   return join("bundles", `${basename(listFile, extname(listFile))}-${hash}.tar`);
 }
 
-async function currentLock(list: ImageList, lockFile: string, options: CreateBundleOptions): Promise<Lock> {
+async function currentLock(list: ImageList, source: LockSource, options: CreateBundleOptions): Promise<Lock> {
+  const { lock, lockFile } = source;
   const file = list.file;
-  const lock = await readLock(lockFile);
   if (lock !== undefined) {
     const check = checkLock(list, lock);
     if (check.upToDate) return lock;
@@ -233,7 +254,8 @@ async function currentLock(list: ImageList, lockFile: string, options: CreateBun
       );
     }
   }
-  return (await lockImageList({ ...options, file, output: lockFile })).lock;
+  if (source.fromObject) return await resolveLock(list, lock, options);
+  return (await lockImageList({ ...options, output: lockFile })).lock;
 }
 
 /** Keeps only the wanted platforms; an image left with none of them is an error. */

@@ -50,10 +50,16 @@ export async function inspectBundle(file: string): Promise<BundleSummary> {
   return { file, images, manifests, blobs: reader.index.blobs.size - manifests, bytes };
 }
 
+export interface VerifyBundlesOptions {
+  signal?: AbortSignal;
+  /** Bytes read and checked, as they go. */
+  onBytes?: (n: number) => void;
+}
+
 /** verify-bundle for several files; throws ERR_BUNDLE_CORRUPT naming every problem when any bundle fails. */
 export async function verifyBundles(
   files: string[],
-  options: { signal?: AbortSignal; onBytes?: (n: number) => void } = {},
+  options: VerifyBundlesOptions = {},
 ): Promise<VerifyReport[]> {
   const reports: VerifyReport[] = [];
   for (const file of files) reports.push(await verifyBundle(file, options));

@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
-import { AirlockError } from "../errors.js";
+import { AirlockError, throwIfAborted } from "../errors.js";
 import { DEFAULT_LIST_FILE } from "../imagelist/defaults.js";
-import { loadImageList } from "../imagelist/load.js";
 import type { ImageList } from "../imagelist/types.js";
 import { checkLock, type LockCheck } from "../plan/check.js";
 import { encodeLock } from "../plan/lock-file.js";
@@ -10,16 +9,19 @@ import { readLock, writeLock } from "./lock-io.js";
 import type { Lock } from "../plan/lock-types.js";
 import { planLock } from "../plan/planner.js";
 import type { RemoteOptions } from "./options.js";
+import { listFileFor, loadListSource, loadLockSource, type ListSource } from "./list-input.js";
 import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
 import { ClientPool } from "./client-pool.js";
 import { RegistryResolver } from "./registry-resolver.js";
+import { withLinkedSignal } from "../util/linked-signal.js";
 
 export { DEFAULT_LIST_FILE };
 
-export interface LockOptions extends RemoteOptions {
-  /** The image list; default airlock.yaml. */
-  file?: string;
-  /** Where the lock goes; default beside the list, named after it (airlock.yaml → airlock.lock). */
+export interface LockOptions extends RemoteOptions, ListSource {
+  /**
+   * Where the lock goes; default beside the list, named after it (airlock.yaml → airlock.lock).
+   * Required when the list is given as an object.
+   */
   output?: string;
   /** Re-resolve these entries (as written, or by repository) even if unchanged; `true` for all. */
   update?: true | string[];
@@ -41,6 +43,19 @@ export interface LockResult {
   written: boolean;
 }
 
+/** What checkImageListLock compares: the list, and its lock as a file or an object. */
+export interface LockCheckOptions extends ListSource {
+  /** The lock file; default beside the list. Required when the list is an object and `lock` is not given. */
+  output?: string;
+  /** The lock as an object (what a lockfile's YAML parses to), instead of a file; validated as one. */
+  lock?: Lock;
+}
+
+export interface LockCheckResult extends LockCheck {
+  /** The lock file compared, or "<object>" for a `lock` given as an object. */
+  lockFile: string;
+}
+
 /** The lock file that belongs to a list: same directory, same name, `.lock`. */
 export function defaultLockFile(listFile: string): string {
   const name = basename(listFile, extname(listFile));
@@ -53,24 +68,13 @@ export function defaultLockFile(listFile: string): string {
  * Nothing is written when any entry fails.
  */
 export async function lockImageList(options: LockOptions = {}): Promise<LockResult> {
-  const file = options.file ?? DEFAULT_LIST_FILE;
-  const lockFile = options.output ?? defaultLockFile(file);
-  const list = await loadImageList(file);
-  const previous = await readLock(lockFile);
-  const pool = new ClientPool(options, list.registries);
-  let lock: Lock;
-  try {
-    const cache =
-      options.cacheDir === null ? undefined : new BlobDir(options.cacheDir ?? defaultCacheDir(options.env));
-    lock = await planLock(list, new RegistryResolver(pool, cache), {
-      previous,
-      update: options.update,
-      concurrency: options.concurrency,
-      onProgress: options.onProgress,
-    });
-  } finally {
-    await pool.close();
-  }
+  return await withLinkedSignal(options, runLock);
+}
+
+async function runLock(options: LockOptions): Promise<LockResult> {
+  const lockFile = options.output ?? defaultLockFile(listFileFor(options, "output", "the lock"));
+  const list = await loadListSource(options);
+  const lock = await resolveLock(list, await readLock(lockFile), options);
   const text = encodeLock(lock);
   const existing = await readFile(lockFile, "utf8").catch(() => undefined);
   if (existing === text) return { list, lock, lockFile, written: false };
@@ -78,16 +82,39 @@ export async function lockImageList(options: LockOptions = {}): Promise<LockResu
   return { list, lock, lockFile, written: true };
 }
 
+/** Pins the list against its registries, keeping what `previous` pinned for unchanged entries; writes nothing. */
+export async function resolveLock(
+  list: ImageList,
+  previous: Lock | undefined,
+  options: LockOptions,
+): Promise<Lock> {
+  const pool = new ClientPool(options, list.registries);
+  try {
+    const cache =
+      options.cacheDir === null ? undefined : new BlobDir(options.cacheDir ?? defaultCacheDir(options.env));
+    return await planLock(list, new RegistryResolver(pool, cache), {
+      previous,
+      update: options.update,
+      concurrency: options.concurrency,
+      onProgress: options.onProgress,
+    });
+  } catch (err) {
+    // Aborted, every entry left fails the same way: that is one ERR_ABORTED, not a PlanError.
+    throwIfAborted(options.signal);
+    throw err;
+  } finally {
+    await pool.close();
+  }
+}
+
 /** Compares the list with its lock, with no network access. */
-export async function checkImageListLock(
-  options: Pick<LockOptions, "file" | "output"> = {},
-): Promise<LockCheck & { lockFile: string }> {
-  const file = options.file ?? DEFAULT_LIST_FILE;
-  const lockFile = options.output ?? defaultLockFile(file);
-  const list = await loadImageList(file);
-  const lock = await readLock(lockFile);
+export async function checkImageListLock(options: LockCheckOptions = {}): Promise<LockCheckResult> {
+  const defaultFile = (): string => defaultLockFile(listFileFor(options, "output or lock", "the lock"));
+  const list = await loadListSource(options);
+  const { lock, lockFile } = await loadLockSource(options.lock, options.output, defaultFile);
   if (lock === undefined) {
-    throw new AirlockError("ERR_LOCK_STALE", `${lockFile} does not exist: run airlock lock -f ${file}`);
+    const how = options.list === undefined ? `run airlock lock -f ${list.file}` : "lock the list first";
+    throw new AirlockError("ERR_LOCK_STALE", `${lockFile} does not exist: ${how}`);
   }
   return { ...checkLock(list, lock), lockFile };
 }

@@ -9,6 +9,14 @@ export interface LoginResult {
   authFile: string;
 }
 
+export interface LogoutResult {
+  registry: string;
+  /** The auth file the login was removed from (or would have been). */
+  authFile: string;
+  /** False when there was no stored login. */
+  removed: boolean;
+}
+
 /**
  * Checks the username and password against the registry, then stores them in
  * the docker config.json format (like `docker login` and `crane auth login`).
@@ -35,7 +43,7 @@ export async function login(
 export async function logout(
   registry: string,
   options: Pick<RemoteOptions, "authFile" | "env"> = {},
-): Promise<{ registry: string; authFile: string; removed: boolean }> {
+): Promise<LogoutResult> {
   const host = parseRegistry(registry);
   const source = { authFile: options.authFile, env: options.env };
   const removed = await removeLogin(host, source);

@@ -25,6 +25,7 @@ export type PushStats = CopyStats;
 /** The bundle is read at no cost from any offset, so one streamed PUT (no buffer, one round trip) is best up to 1 GiB. */
 const PUSH_MONOLITHIC_MAX = 1024 * 1024 * 1024;
 const PUSH_CHUNK_SIZE = 32 * 1024 * 1024;
+import { withLinkedSignal } from "../util/linked-signal.js";
 
 export interface PushBundleOptions extends RemoteOptions {
   /** REGISTRY[/PREFIX]: where the images go. */
@@ -82,6 +83,10 @@ export interface ImageOutcome {
  * thrown.
  */
 export async function pushBundle(files: string[], options: PushBundleOptions): Promise<PushBundleResult> {
+  return await withLinkedSignal(options, (linked) => runPush(files, linked));
+}
+
+async function runPush(files: string[], options: PushBundleOptions): Promise<PushBundleResult> {
   const { registry, prefix } = parseRegistryTarget(options.to, "--to");
   const naming: TargetNaming = {
     prefix,

@@ -11,6 +11,7 @@ import { ClientPool } from "./client-pool.js";
 import { copyImage } from "./copy.js";
 import type { RemoteOptions } from "./options.js";
 import { RegistryResolver } from "./registry-resolver.js";
+import { withLinkedSignal } from "../util/linked-signal.js";
 
 export interface SyncOptions extends RemoteOptions {
   /** Every platform of each image, indexes byte for byte (skopeo sync --all). */
@@ -64,6 +65,10 @@ export async function syncImages(
   dest: string,
   options: SyncOptions = {},
 ): Promise<SyncedImage[]> {
+  return await withLinkedSignal(options, (linked) => runSync(file, dest, linked));
+}
+
+async function runSync(file: string, dest: string, options: SyncOptions): Promise<SyncedImage[]> {
   const { registry: destRegistry, prefix } = parseRegistryTarget(dest, "--dest");
   const list = await loadImageList(file);
   const sources = new ClientPool({ ...options, ...options.srcOptions }, list.registries);
