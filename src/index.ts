@@ -69,7 +69,7 @@ export { copyImage, type CopyOptions, type CopyResult, type CopyEvent } from "./
 export { pullImage, pushImage, type PullOptions, type PullFormat } from "./verbs/pull-push.js";
 export { tagImage, deleteImage, type RefResult } from "./verbs/tag-delete.js";
 export { exportImage, exportImageToFile, type ExportOptions } from "./verbs/export.js";
-export { syncImages, type SyncOptions, type SyncedImage } from "./verbs/sync.js";
+export { syncImages, type SyncOptions, type SyncedImage, type SyncEvent } from "./verbs/sync.js";
 export {
   mutateImage,
   appendLayers,
@@ -114,7 +114,13 @@ export { BundleReader, type BundleRef } from "./bundle/bundle-reader.js";
 export type { TarIndex } from "./bundle/tar-index.js";
 export { bundleLock } from "./bundle/bundle-lock.js";
 export { verifyBundle, type VerifyReport } from "./bundle/verify.js";
-export { inspectBundle, verifyBundles, type BundleSummary } from "./verbs/inspect-bundle.js";
+export {
+  inspectBundle,
+  verifyBundles,
+  type BundleSummary,
+  type VerifyBundlesOptions,
+  type VerifyEvent,
+} from "./verbs/inspect-bundle.js";
 export {
   pushBundle,
   type PushBundleOptions,

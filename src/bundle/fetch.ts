@@ -1,5 +1,6 @@
-import { Readable, Transform, pipeline } from "node:stream";
+import { Readable } from "node:stream";
 import type { BlobDir } from "../store/blob-dir.js";
+import { countedStream } from "../stream/count-bytes.js";
 import { mapSettled } from "../util/pool.js";
 import type { RegistryClient } from "../registry/client.js";
 import type { BundleBlob } from "./content.js";
@@ -93,17 +94,7 @@ async function download(
     blob.kind === "manifest"
       ? Readable.from([(await client.manifestGet(blob.repository, blob.digest, { signal })).bytes])
       : await client.blobGet(blob.repository, blob, { signal });
-  const counted = pipeline(content, countBytes(onBytes), () => undefined);
+  const counted = countedStream(content, onBytes);
   // Both sources verify size and sha256 themselves (manifestGet by digest, blobGet as it streams).
   await cache.put(blob, counted, { signal, verified: true });
-}
-
-/** A pass-through that reports how many bytes went by. */
-function countBytes(onBytes: (n: number) => void): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, callback) {
-      onBytes(chunk.length);
-      callback(null, chunk);
-    },
-  });
 }

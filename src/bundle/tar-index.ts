@@ -34,6 +34,11 @@ export interface IndexOptions {
   /** Hash every blob against its name while reading (verify-bundle); otherwise bodies are skipped. */
   verify?: boolean;
   signal?: AbortSignal;
+  /**
+   * Bytes of the tar dealt with so far: headers as they are parsed, each
+   * body once read (with `verify`, once hashed; without, once skipped).
+   * Adds up to the file's size at the end.
+   */
   onBytes?: (n: number) => void;
   /** With `verify`: hash blobs on these worker threads (by offset) while the tar is read. */
   hashPool?: HashPool;
@@ -57,13 +62,16 @@ export async function indexTar(file: string, options: IndexOptions = {}): Promis
   /** Where the last entry's data (padded to a block) ends. */
   let end = 0;
   const source = new SkippingFileSource(file, fileSize);
+  const tell = options.onBytes ?? ((): void => undefined);
   const ex = extract();
   ex.on("entry", (header, stream, next) => {
     const body = stream as unknown as Readable;
     // When an entry is refused, the extractor destroys its body with the same error,
     // which the pipeline below reports; unheard, it would crash the process.
     body.on("error", () => undefined);
-    onEntry({ index, seen, fileSize, source, pending }, header, body, options).then(
+    // The headers since the last entry's data, and this entry's padding to a block.
+    tell(dataEnd(header) - end - (header.type === "directory" ? 0 : (header.size ?? 0)));
+    onEntry({ index, seen, fileSize, source, pending, tell }, header, body, options).then(
       () => {
         end = dataEnd(header);
         next();
@@ -71,7 +79,6 @@ export async function indexTar(file: string, options: IndexOptions = {}): Promis
       (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
     );
   });
-  if (options.onBytes) source.on("data", (chunk) => options.onBytes?.((chunk as Buffer).length));
   try {
     await pipeline(source, ex as unknown as NodeJS.WritableStream, { signal: options.signal });
   } catch (err) {
@@ -83,6 +90,7 @@ export async function indexTar(file: string, options: IndexOptions = {}): Promis
   if (fileSize - end < 2 * BLOCK) {
     throw corrupt(file, "the tar ends early (truncated): no end-of-archive marker after its last entry");
   }
+  tell(fileSize - end);
   return index;
 }
 
@@ -100,10 +108,12 @@ interface IndexState {
   fileSize: number;
   source: SkippingFileSource;
   pending: Promise<void>[];
+  /** Bytes of the tar dealt with (IndexOptions.onBytes). */
+  tell: (n: number) => void;
 }
 
 async function onEntry(
-  { index, seen, fileSize, source, pending }: IndexState,
+  { index, seen, fileSize, source, pending, tell }: IndexState,
   header: Headers,
   stream: Readable,
   options: IndexOptions,
@@ -121,9 +131,11 @@ async function onEntry(
     // Only hashing on this thread needs the body; otherwise it is not even read from disk.
     if (options.verify !== true || options.hashPool !== undefined) source.skip(offset, offset + size);
     if (options.verify === true && options.hashPool !== undefined) {
-      pending.push(checkInPool(index, options.hashPool, digest, offset, size));
-      await drain(stream);
-    } else if (options.verify === true) await verifyEntry(index, stream, digest, size);
+      // Told as the pool hashes it.
+      pending.push(checkInPool(index, options.hashPool, { digest, offset, size }, tell));
+      return await drain(stream);
+    }
+    if (options.verify === true) await verifyEntry(index, stream, digest, size);
     else await drain(stream);
   } else if (METADATA.has(name)) {
     if (size > MAX_METADATA_BYTES)
@@ -132,6 +144,7 @@ async function onEntry(
   } else {
     await drain(stream);
   }
+  tell(size);
 }
 
 /** The entry's name if it is one a layout may hold; an error naming it otherwise. */
@@ -160,16 +173,21 @@ function checkName(file: string, header: Headers, seen: Set<string>): string {
 async function checkInPool(
   index: TarIndex,
   pool: HashPool,
-  digest: string,
-  offset: number,
-  size: number,
+  { digest, offset, size }: { digest: string; offset: number; size: number },
+  tell: (n: number) => void,
 ): Promise<void> {
   let hex: string;
+  let told = 0;
   try {
-    hex = await pool.hash(index.file, offset, size);
+    hex = await pool.hash(index.file, offset, size, (n) => {
+      told += n;
+      tell(n);
+    });
   } catch (err) {
     index.corrupt.push(`blob ${digest}: cannot be read: ${messageOf(err)}`);
     return;
+  } finally {
+    tell(size - told);
   }
   if (`sha256:${hex}` !== digest) {
     index.corrupt.push(`blob ${digest}: content has digest sha256:${hex}, expected ${digest}`);

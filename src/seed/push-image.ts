@@ -27,6 +27,14 @@ export interface PushStats {
   tags: number;
 }
 
+/** The push run's progress: each blob counted once, so every blob present is the whole. */
+export interface BlobProgress {
+  /** `n` more bytes of `blob` were sent (negative when an attempt started again). */
+  sent(blob: Descriptor, n: number): void;
+  /** `blob` is in the target: uploaded, mounted, already there (or, in a dry run, checked). */
+  present(blob: Descriptor): void;
+}
+
 /** Everything one push run shares across images. */
 export interface PushContext {
   client: RegistryClient;
@@ -43,7 +51,8 @@ export interface PushContext {
   onExistingTag: ExistingTagPolicy;
   sparseIndex: SparseIndexPolicy;
   signal?: AbortSignal;
-  onBytes?: (n: number) => void;
+  /** Told as a blob's bytes leave and once it is present, however it got there. */
+  progress?: BlobProgress;
   /** Send blobs larger than this in PATCHes of this size (for proxies that cap request bodies). */
   chunkSize?: number;
 }
@@ -193,6 +202,7 @@ async function transferBlob(ctx: PushContext, repository: string, blob: Descript
   else await uploadBlob(ctx, repository, blob);
   await ctx.journal.record(repository, blob.digest);
   ctx.filled.set(blob.digest, repository);
+  ctx.progress?.present(blob);
 }
 
 /**
@@ -215,6 +225,7 @@ async function dryRunBlob(
     ctx.stats.bytesToUpload += blob.size;
   }
   ctx.filled.set(blob.digest, repository);
+  ctx.progress?.present(blob);
 }
 
 /** Uploads from the bundle by offset (HEAD first inside blobUpload), counting what was sent. */
@@ -229,7 +240,7 @@ async function uploadBlob(ctx: PushContext, repository: string, blob: Descriptor
     chunkSize: ctx.chunkSize ?? PUSH_CHUNK_SIZE,
     openVerified: (onBytes) => ctx.reader.openRange(blob, onBytes),
     onProgress: (bytes) => {
-      ctx.onBytes?.(bytes - sent);
+      ctx.progress?.sent(blob, bytes - sent);
       sent = bytes;
     },
   });

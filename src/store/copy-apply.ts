@@ -6,12 +6,21 @@
  */
 import { abortedError, isAirlockError, throwIfAborted } from "../errors.js";
 import type { Descriptor } from "../oci/types.js";
+import { countedStream } from "../stream/count-bytes.js";
+import { BlobTally } from "../util/blob-tally.js";
 import { mapSettled } from "../util/pool.js";
 import type { CopyPlan } from "./copy-plan.js";
-import type { ImageSource, ImageTarget } from "./image-store.js";
+import type { ImageSource, ImageTarget, OpenBlob } from "./image-store.js";
 
-/** Progress of a copy, one event per blob or manifest. */
+/**
+ * Progress of a copy: what it will move (`plan`: configs and layers), a
+ * running byte count of them (streamed bytes, and a blob's whole size once
+ * it is there, copied, mounted or already present), and one event per blob
+ * and per manifest done.
+ */
 export type CopyEvent =
+  | { type: "plan"; blobs: number; bytes: number }
+  | { type: "bytes"; bytesDone: number; bytesTotal: number }
   | { type: "blob"; descriptor: Descriptor; status: "copied" | "exists" }
   | { type: "manifest"; descriptor: Descriptor };
 
@@ -39,16 +48,19 @@ export async function applyCopy(
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
   const { signal } = options;
+  const tally = planTally(plan, options.onEvent);
   let failing = false;
   const copyOne = async (d: Descriptor): Promise<"copied" | "exists" | "skipped"> => {
     if (failing) return "skipped";
     try {
       throwIfAborted(signal);
       if (await target.blobHas(d, { signal })) {
+        tally?.present(d.digest, d.size);
         options.onEvent?.({ type: "blob", descriptor: d, status: "exists" });
         return "exists";
       }
-      await target.blobPut(d, () => source.blobGet(d, { signal }), { signal, from: source });
+      await target.blobPut(d, opener(source, d, tally, signal), { signal, from: source });
+      tally?.present(d.digest, d.size);
       options.onEvent?.({ type: "blob", descriptor: d, status: "copied" });
       return "copied";
     } catch (err) {
@@ -75,6 +87,28 @@ export async function applyCopy(
       throw isAirlockError(err) && err.code === "ERR_ABORTED" ? err : abortedError(err);
     throw err;
   }
+}
+
+/** With a listener: the plan told, and a tally of its blobs' bytes that tells each change. */
+function planTally(plan: CopyPlan, onEvent: ApplyOptions["onEvent"]): BlobTally | undefined {
+  if (onEvent === undefined) return undefined;
+  const bytes = plan.blobs.reduce((n, b) => n + b.size, 0);
+  onEvent({ type: "plan", blobs: plan.blobs.length, bytes });
+  return new BlobTally(bytes, (bytesDone, bytesTotal) => onEvent({ type: "bytes", bytesDone, bytesTotal }));
+}
+
+/** Opens the source blob, its bytes counted as they go (afresh on each attempt) when there is a tally. */
+function opener(
+  source: ImageSource,
+  d: Descriptor,
+  tally: BlobTally | undefined,
+  signal: AbortSignal | undefined,
+): OpenBlob {
+  if (tally === undefined) return () => source.blobGet(d, { signal });
+  return async () => {
+    tally.restart(d.digest);
+    return countedStream(await source.blobGet(d, { signal }), (n) => tally.streamed(d.digest, n));
+  };
 }
 
 /** The most telling failure: an airlock error over an abort caused by it. */

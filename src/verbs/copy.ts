@@ -6,6 +6,7 @@ import { planCopy } from "../store/copy-plan.js";
 import type { ImageSource, ImageTarget } from "../store/image-store.js";
 import type { ImageLocation } from "../store/location.js";
 import { openSource, openTarget } from "../store/open.js";
+import { reachedTotal, throttleEvents } from "../util/throttle.js";
 import type { RemoteOptions } from "./options.js";
 import { hostPlatform } from "./resolve.js";
 
@@ -27,6 +28,7 @@ export interface CopyOptions extends RemoteOptions {
   srcOptions?: RegistryOptions;
   /** Registry options for the destination side only. */
   destOptions?: RegistryOptions;
+  /** What is copied as it goes; at most ten `bytes` counts a second, the other events at once. */
   onEvent?: (event: CopyEvent) => void;
 }
 
@@ -66,6 +68,22 @@ export async function copyImage(
       "--all and --platform do not go together: --all copies every platform",
     );
   }
+  const events = throttleEvents(options.onEvent, {
+    frequent: (e) => e.type === "bytes",
+    final: reachedTotal,
+  });
+  try {
+    return await copyWith(src, dst, { ...options, onEvent: events.emit });
+  } finally {
+    events.flush();
+  }
+}
+
+async function copyWith(
+  src: CopyEndpoint<ImageSource>,
+  dst: CopyEndpoint<ImageTarget>,
+  options: CopyOptions,
+): Promise<CopyResult> {
   const platforms = options.platforms?.map(parsePlatform);
   const { signal } = options;
   const source = isStore(src) ? src : await openSource(src, { ...options, ...options.srcOptions });

@@ -17,6 +17,7 @@ import type { Lock } from "../plan/lock-types.js";
 import { computeTotals } from "../plan/totals.js";
 import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
 import { writeFileAtomic } from "../stream/atomic-file.js";
+import { reachedTotal, throttleEvents } from "../util/throttle.js";
 import { ClientPool } from "./client-pool.js";
 import { DEFAULT_LIST_FILE, defaultLockFile, lockImageList } from "./lock.js";
 import type { RemoteOptions } from "./options.js";
@@ -41,6 +42,12 @@ export interface CreateBundleOptions extends RemoteOptions {
   onEvent?: (event: BundleEvent) => void;
 }
 
+/**
+ * What create-bundle tells as it goes: what it will carry, then the
+ * download into the cache (`fetch`, counting what the cache already held)
+ * and the tar being written (`write`), each a running byte count that ends
+ * at its total. At most ten counts a second; `preflight` comes at once.
+ */
 export type BundleEvent =
   | {
       type: "preflight";
@@ -93,6 +100,18 @@ interface PartPlan {
  * checks into the cache, then into `<output>.partial`, renamed when complete.
  */
 export async function createBundle(options: CreateBundleOptions = {}): Promise<CreateBundleResult> {
+  const events = throttleEvents(options.onEvent, {
+    frequent: (e) => e.type !== "preflight",
+    final: reachedTotal,
+  });
+  try {
+    return await buildBundle({ ...options, onEvent: events.emit });
+  } finally {
+    events.flush();
+  }
+}
+
+async function buildBundle(options: CreateBundleOptions): Promise<CreateBundleResult> {
   const file = options.file ?? DEFAULT_LIST_FILE;
   const lockFile = options.lockFile ?? defaultLockFile(file);
   const list = await loadImageList(file);

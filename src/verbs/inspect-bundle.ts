@@ -1,7 +1,9 @@
 import { bundleLock } from "../bundle/bundle-lock.js";
 import { BundleReader } from "../bundle/bundle-reader.js";
 import { verifyBundle, type VerifyReport } from "../bundle/verify.js";
+import { stat } from "node:fs/promises";
 import { AirlockError } from "../errors.js";
+import { reachedTotal, throttleEvents } from "../util/throttle.js";
 
 export interface BundleSummaryImage {
   reference: string;
@@ -45,13 +47,46 @@ export async function inspectBundle(file: string): Promise<BundleSummary> {
   return { file, images, blobs: reader.index.blobs.size, bytes };
 }
 
+/**
+ * verify-bundle's running count: bytes of the bundles (their whole files)
+ * checked so far, at most ten times a second, ending at the total.
+ */
+export interface VerifyEvent {
+  type: "bytes";
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface VerifyBundlesOptions {
+  signal?: AbortSignal;
+  onEvent?: (event: VerifyEvent) => void;
+}
+
 /** verify-bundle for several files; throws ERR_BUNDLE_CORRUPT naming every problem when any bundle fails. */
 export async function verifyBundles(
   files: string[],
-  options: { signal?: AbortSignal; onBytes?: (n: number) => void } = {},
+  options: VerifyBundlesOptions = {},
 ): Promise<VerifyReport[]> {
+  const events = throttleEvents(options.onEvent, { frequent: () => true, final: reachedTotal });
+  // A file that cannot be read counts nothing here; verifyBundle names it.
+  const sizes = await Promise.all(
+    files.map((f) =>
+      stat(f).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    ),
+  );
+  const bytesTotal = sizes.reduce((n, s) => n + s, 0);
+  let bytesDone = 0;
+  const onBytes = (n: number): void =>
+    events.emit({ type: "bytes", bytesDone: (bytesDone += n), bytesTotal });
   const reports: VerifyReport[] = [];
-  for (const file of files) reports.push(await verifyBundle(file, options));
+  try {
+    for (const file of files) reports.push(await verifyBundle(file, { signal: options.signal, onBytes }));
+  } finally {
+    events.flush();
+  }
   const problems = reports.flatMap((r) => r.problems.map((p) => `${r.file}: ${p}`));
   if (problems.length > 0) {
     const error = new AirlockError("ERR_BUNDLE_CORRUPT", problems.join("\n"));

@@ -6,16 +6,20 @@ import { connectRegistry } from "../registry/connect.js";
 import { imageGraph } from "../seed/image-graph.js";
 import { PushJournal, defaultJournalPath } from "../seed/journal.js";
 import { loadMapping, mapRepository, type MappingRule } from "../seed/mapping.js";
+import type { ImageGraph } from "../seed/image-graph.js";
 import {
   pushImage,
+  type BlobProgress,
   type ExistingTagPolicy,
   type ImageOutcome,
   type PushContext,
   type PushStats,
   type SparseIndexPolicy,
 } from "../seed/push-image.js";
+import { BlobTally } from "../util/blob-tally.js";
 import { Limiter } from "../util/limiter.js";
 import { mapSettled } from "../util/pool.js";
+import { reachedTotal, throttleEvents } from "../util/throttle.js";
 import type { RemoteOptions } from "./options.js";
 
 export interface PushBundleOptions extends RemoteOptions {
@@ -39,9 +43,16 @@ export interface PushBundleOptions extends RemoteOptions {
   onEvent?: (event: PushEvent) => void;
 }
 
+/**
+ * What a push tells as it goes. `bytes` counts, over all the bundles, the
+ * bytes of every blob and manifest that is now in the target: as uploads
+ * send them, and in full once a blob is mounted, found already there, or its
+ * image is unchanged. It reaches `bytesTotal` when every image is pushed.
+ * At most ten `bytes` events a second; the others come as they happen.
+ */
 export type PushEvent =
   | { type: "bundle"; file: string; images: number; bytes: number }
-  | { type: "bytes"; n: number }
+  | { type: "bytes"; bytesDone: number; bytesTotal: number }
   | { type: "image"; outcome: ImageOutcome };
 
 export interface PushBundleResult {
@@ -67,6 +78,15 @@ export async function pushBundle(files: string[], options: PushBundleOptions): P
   // Every bundle is indexed (its tar checked) before anything is pushed: a damaged one stops the run.
   const readers: BundleReader[] = [];
   for (const file of files) readers.push(await BundleReader.open(file, { signal: options.signal }));
+  const events = throttleEvents(options.onEvent, {
+    frequent: (e) => e.type === "bytes",
+    final: reachedTotal,
+  });
+  options = { ...options, onEvent: events.emit };
+  const tally = new BlobTally(
+    readers.reduce((n, r) => n + bundleBytes(r), 0),
+    (bytesDone, bytesTotal) => events.emit({ type: "bytes", bytesDone, bytesTotal }),
+  );
   const client = await connectRegistry(registry, options);
   const stats: PushStats = {
     uploaded: 0,
@@ -84,7 +104,7 @@ export async function pushBundle(files: string[], options: PushBundleOptions): P
   result.journals.push(journalFile);
   const filled = journal.locations();
   try {
-    for (const reader of readers) {
+    for (const [i, reader] of readers.entries()) {
       const ctx: PushContext = {
         client,
         reader,
@@ -98,15 +118,36 @@ export async function pushBundle(files: string[], options: PushBundleOptions): P
         onExistingTag: options.onExistingTag ?? "overwrite",
         sparseIndex: options.sparseIndex ?? "filter",
         signal: options.signal,
-        onBytes: (n) => options.onEvent?.({ type: "bytes", n }),
+        progress: bundleProgress(tally, i),
         ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
       };
       await pushOne(ctx, reader, { prefix, keepHost: options.keepHost, rules }, result, options);
     }
   } finally {
+    events.flush();
     await client.close();
   }
   return result;
+}
+
+/** Bytes of every blob and manifest a bundle holds. */
+function bundleBytes(reader: BundleReader): number {
+  return [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
+}
+
+/** One bundle's share of the run's tally: a blob counts once per bundle, as each bundle's total has it. */
+function bundleProgress(tally: BlobTally, bundle: number): BlobProgress {
+  const key = (digest: string): string => `${bundle}:${digest}`;
+  return {
+    sent: (blob, n) => tally.streamed(key(blob.digest), n),
+    present: (blob) => tally.present(key(blob.digest), blob.size),
+  };
+}
+
+/** Done with an image, however it ended (pushed, unchanged, skipped): everything it reaches is there. */
+function imagePresent(progress: BlobProgress | undefined, g: ImageGraph): void {
+  for (const d of [...g.blobs, ...g.children.map((c) => c.descriptor), g.top.descriptor])
+    progress?.present(d);
 }
 
 async function pushOne(
@@ -117,8 +158,7 @@ async function pushOne(
   options: PushBundleOptions,
 ): Promise<void> {
   const refs = reader.refs();
-  const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
-  options.onEvent?.({ type: "bundle", file: reader.file, images: refs.length, bytes });
+  options.onEvent?.({ type: "bundle", file: reader.file, images: refs.length, bytes: bundleBytes(reader) });
   // Images mostly wait on their blobs, which the shared limiter bounds and orders largest first;
   // more images in flight than blob slots lets it see (and start) the large ones early.
   const outcomes = await mapSettled(refs, 4 * (options.concurrency ?? 8), async (ref) => {
@@ -127,6 +167,7 @@ async function pushOne(
       targetRepository(ref.reference, { prefix: naming.prefix, keepHost: naming.keepHost });
     const graph = await imageGraph(reader, ref.reference, ref.descriptor);
     const outcome = await pushImage(ctx, graph, repository, targetTag(ref.reference));
+    imagePresent(ctx.progress, graph);
     options.onEvent?.({ type: "image", outcome });
     return outcome;
   });

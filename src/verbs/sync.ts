@@ -7,9 +7,11 @@ import { findPathProblem } from "../ref/grammar.js";
 import { parseRegistry } from "../ref/reference.js";
 import type { RegistryOptions } from "../registry/connect.js";
 import { RegistryStore } from "../store/registry-store.js";
+import { BlobTally } from "../util/blob-tally.js";
 import { mapSettled } from "../util/pool.js";
+import { throttleEvents } from "../util/throttle.js";
 import { ClientPool } from "./client-pool.js";
-import { copyImage } from "./copy.js";
+import { copyImage, type CopyOptions } from "./copy.js";
 import type { RemoteOptions } from "./options.js";
 import { RegistryResolver } from "./registry-resolver.js";
 
@@ -30,6 +32,21 @@ export interface SyncOptions extends RemoteOptions {
   destOptions?: RegistryOptions;
   /** Told after each image. */
   onImage?: (done: SyncedImage) => void;
+  /** The sync's progress, at most ten times a second. */
+  onEvent?: (event: SyncEvent) => void;
+}
+
+/**
+ * A running count of the sync: images finished (synced or failed) of all
+ * it tries, and bytes of configs and layers now in the destination of those
+ * its copies have planned so far (the total grows as each image starts).
+ */
+export interface SyncEvent {
+  type: "bytes";
+  bytesDone: number;
+  bytesTotal: number;
+  imagesDone: number;
+  imagesTotal: number;
 }
 
 /** One image synced (or not). */
@@ -72,19 +89,25 @@ export async function syncImages(
   try {
     const jobs = await planJobs(list, new RegistryResolver(sources), prefix, options.scoped === true);
     const destClient = await targets.get(destRegistry);
-    const results = await mapSettled(jobs, options.concurrency ?? 4, async (job): Promise<SyncedImage> => {
+    const progress = syncProgress(options.onEvent, jobs.length);
+    const results = await mapSettled(jobs, options.concurrency ?? 4, async (job, i): Promise<SyncedImage> => {
       const source = new RegistryStore(await sources.get(job.entry.registry), job.entry.repository, {
         reference: job.target,
       });
       const target = new RegistryStore(destClient, job.destRepo, { reference: job.destRef });
       const all = options.all === true || job.entry.platforms === "all";
-      const result = await copyImage(source, target, { ...options, all });
-      return {
-        source: job.source,
-        destination: `${destRegistry}/${job.destRepo}${sep(job.destRef)}${job.destRef}`,
-        digest: result.digest,
-      };
+      try {
+        const result = await copyImage(source, target, { ...options, all, onEvent: progress.copy(i) });
+        return {
+          source: job.source,
+          destination: `${destRegistry}/${job.destRepo}${sep(job.destRef)}${job.destRef}`,
+          digest: result.digest,
+        };
+      } finally {
+        progress.imageDone();
+      }
     });
+    progress.flush();
     const synced = results.map((r, i) => outcome(r, jobs[i] as Job, destRegistry));
     for (const s of synced) options.onImage?.(s);
     const failed = synced.filter((s) => s.error !== undefined);
@@ -99,6 +122,39 @@ export async function syncImages(
   } finally {
     await Promise.all([sources.close(), targets.close()]);
   }
+}
+
+/** The sync's running count, fed by each image's copy events. */
+function syncProgress(
+  onEvent: SyncOptions["onEvent"],
+  imagesTotal: number,
+): { copy: (job: number) => CopyOptions["onEvent"]; imageDone: () => void; flush: () => void } {
+  if (onEvent === undefined)
+    return { copy: () => undefined, imageDone: () => undefined, flush: () => undefined };
+  const events = throttleEvents(onEvent, {
+    frequent: () => true,
+    final: (e) => e.imagesDone === imagesTotal,
+  });
+  let imagesDone = 0;
+  const tell = (): void =>
+    events.emit({ type: "bytes", bytesDone: tally.done, bytesTotal: tally.total, imagesDone, imagesTotal });
+  const tally = new BlobTally(0, tell);
+  return {
+    copy: (job) => {
+      let done = 0;
+      return (e) => {
+        if (e.type === "plan") tally.grow(e.bytes);
+        if (e.type !== "bytes") return;
+        tally.streamed(String(job), e.bytesDone - done);
+        done = e.bytesDone;
+      };
+    },
+    imageDone: () => {
+      imagesDone++;
+      tell();
+    },
+    flush: events.flush,
+  };
 }
 
 /** "host[:port][/prefix/path]" → registry and repository prefix. */

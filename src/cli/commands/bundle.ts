@@ -1,7 +1,8 @@
 import { formatBytes } from "../../plan/diff-format.js";
 import { flag, stringValue, type Command } from "../command.js";
-import { bundleProgress } from "../bundle-progress.js";
 import { writeJson } from "../output.js";
+import { createProgress } from "../progress.js";
+import { onBundleEvent } from "../progress-events.js";
 import { parseConcurrency, parseSize } from "../parse.js";
 
 export const createBundleCommand: Command = {
@@ -41,7 +42,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
     const platforms = values.platform;
     const split = stringValue(values, "split");
     const { createBundle } = await import("../../verbs/create-bundle.js");
-    const progress = await bundleProgress(io.stderr, flag(values, "quiet"));
+    const progress = await createProgress(io.stderr, { enabled: !flag(values, "quiet"), say });
     try {
       const result = await createBundle({
         ...remote,
@@ -53,7 +54,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
         cacheDir: stringValue(values, "cache"),
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
         splitBytes: split === undefined ? undefined : parseSize(split),
-        onEvent: progress.onEvent,
+        onEvent: onBundleEvent(progress),
       });
       progress.stop();
       if (json) await writeJson(io.stdout, result);

@@ -45,7 +45,11 @@ the last lock keep their pins; nothing is written if any entry fails.
     }
     if (flag(values, "check")) return await runCheck(file, output, { io, say, log, json });
     const { lockImageList } = await import("../../verbs/lock.js");
-    const progress = await createProgress(io.stderr, "resolving");
+    const progress = await createProgress(io.stderr, {
+      enabled: !flag(values, "quiet"),
+      say,
+      unit: "images",
+    });
     try {
       const result = await lockImageList({
         ...remote,
@@ -54,7 +58,7 @@ the last lock keep their pins; nothing is written if any entry fails.
         update: flag(values, "update") ? (positionals.length > 0 ? positionals : true) : undefined,
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
         cacheDir: stringValue(values, "cache"),
-        onProgress: (done, total, ref) => progress.update(done, total, ref),
+        onProgress: (done, total, ref) => progress.update("resolving", done, total, ref),
       });
       progress.stop();
       const t = result.lock.totals;

@@ -5,6 +5,7 @@ import type { PushBundleResult } from "../../verbs/push-bundle.js";
 import { writeJson, writeOut } from "../output.js";
 import { parseConcurrency, parseSize } from "../parse.js";
 import { createProgress } from "../progress.js";
+import { onPushEvent, onVerifyEvent } from "../progress-events.js";
 import { reportFailures } from "../report.js";
 
 export const verifyBundleCommand: Command = {
@@ -19,9 +20,15 @@ fails, naming each problem.
   --json   the reports as JSON on stdout`,
   options: {},
   args: [1, Infinity],
-  async run({ positionals, remote, io, say, json }) {
+  async run({ positionals, values, remote, io, say, json }) {
     const { verifyBundles } = await import("../../verbs/inspect-bundle.js");
-    const reports = await verifyBundles(positionals, { signal: remote.signal });
+    const progress = await createProgress(io.stderr, { enabled: !flag(values, "quiet"), say });
+    let reports;
+    try {
+      reports = await verifyBundles(positionals, { signal: remote.signal, onEvent: onVerifyEvent(progress) });
+    } finally {
+      progress.stop();
+    }
     if (json) return void (await writeJson(io.stdout, reports));
     for (const r of reports) {
       say(`${r.file}: ok (${r.images} images, ${r.blobs} blobs, ${formatBytes(r.bytes)} verified)`);
@@ -96,9 +103,8 @@ Images that fail for the same reason are told in one line, before what was pushe
     if (to === undefined) throw new AirlockError("ERR_USAGE", "push-bundle needs --to REGISTRY[/PREFIX]");
     const quiet = flag(values, "quiet");
     const { pushBundle } = await import("../../verbs/push-bundle.js");
-    const progress = await createProgress(quiet ? nullStream() : io.stderr, "pushing");
-    let total = 0;
-    let done = 0;
+    const dryRun = flag(values, "dry-run");
+    const progress = await createProgress(io.stderr, { enabled: !quiet, say });
     try {
       const result = await pushBundle(positionals, {
         ...remote,
@@ -109,27 +115,15 @@ Images that fail for the same reason are told in one line, before what was pushe
         sparseIndex: choice(values, "sparse-index", ["filter", "upstream"] as const),
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
         chunkSize: chunkSizeOf(stringValue(values, "chunk-size")),
-        dryRun: flag(values, "dry-run"),
+        dryRun,
         journalFile: stringValue(values, "journal"),
-        onEvent: (e) => {
-          if (e.type === "bundle") total += e.bytes;
-          if (e.type === "bytes") progress.update((done += e.n), total, "");
-          if (e.type === "image" && !quiet) {
-            progress.stop();
-            const o = e.outcome;
-            say(
-              `${o.status}: ${o.reference} -> ${o.repository}${o.tag !== undefined ? `:${o.tag}` : `@${o.digest}`}`,
-            );
-            if (o.note !== undefined) say(`  note: ${o.note}`);
-          }
-        },
+        onEvent: onPushEvent(progress, dryRun),
       });
       progress.stop();
       if (json) await writeJson(io.stdout, result);
       // What failed first, then what was pushed; nothing pushed needs no summary.
       const code = reportFailures(result.failures, { stderr: io.stderr, log, json });
-      if (result.images.length > 0 || result.failures.length === 0)
-        say(pushSummary(result, flag(values, "dry-run")));
+      if (result.images.length > 0 || result.failures.length === 0) say(pushSummary(result, dryRun));
       return code;
     } finally {
       progress.stop();
@@ -167,8 +161,4 @@ function chunkSizeOf(text: string | undefined): number | undefined {
       `--chunk-size "${text}" is not a size of 4K or more (e.g. 16M, 64MiB)`,
     );
   }
-}
-
-function nullStream(): NodeJS.WritableStream {
-  return { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream;
 }
