@@ -18,8 +18,8 @@ export function onBundleEvent(progress: Progress): (e: BundleEvent) => void {
         `carrying ${e.images} images (${e.platforms} platform manifests), ${e.blobs} unique blobs, ${formatBytes(e.bytes)} -> ${e.output} (${formatBytes(e.tarBytes)})`,
       );
     } else if (e.type === "fetch") {
-      const cached = e.cached > 0 ? `, ${e.cached} cached` : "";
-      progress.update("fetching", e.bytesDone, e.bytesTotal, `${e.active} active${cached}`);
+      const detail = [e.active > 0 ? `${e.active} active` : "", e.cached > 0 ? `${e.cached} cached` : ""];
+      progress.update("fetching", e.bytesDone, e.bytesTotal, detail.filter((d) => d !== "").join(", "));
     } else {
       progress.update("writing", e.bytesDone, e.bytesTotal);
     }

@@ -84,7 +84,7 @@ export class Meter {
     let left = "";
     if (complete) left = `in ${formatSeconds(this.elapsedMs() / 1000)}`;
     else if (!ended && rate !== undefined && rate > 0)
-      left = `ETA ${formatSeconds((this.total - this.done) / rate)}`;
+      left = `ETA ${formatSeconds(Math.ceil((this.total - this.done) / rate))}`;
     return {
       amount: formatAmount(this.unit, this.done, this.total),
       percent: `${this.percent}%`,

@@ -2,8 +2,8 @@ import type { Progress } from "./progress.js";
 import type { Meter } from "./progress-meter.js";
 
 /**
- * Progress without a terminal (a log, CI): every few seconds one line for
- * the phase under way, and one when each phase ends, e.g.
+ * Progress without a terminal (a log, CI): a line when a phase begins, one
+ * every few seconds while it runs, and one when it ends, e.g.
  * `pushing: 12.3 MiB / 41.9 MiB (29%), 8.1 MiB/s, ETA 4s`.
  */
 export class PlainProgress implements Progress {
@@ -21,8 +21,11 @@ export class PlainProgress implements Progress {
 
   update(phase: string, done: number, total: number, detail = ""): void {
     if (this.#current !== undefined && this.#current.phase !== phase) this.#end();
-    this.#current ??= this.#meter(phase);
-    this.#current.record(done, total, detail);
+    if (this.#current === undefined) {
+      this.#current = this.#meter(phase);
+      this.#current.record(done, total, detail);
+      this.#tick();
+    } else this.#current.record(done, total, detail);
     this.#timer ??= setInterval(() => this.#tick(), this.#intervalMs).unref();
   }
 

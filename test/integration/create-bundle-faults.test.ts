@@ -91,7 +91,7 @@ describe("create-bundle: bad input and faults leave nothing under the final name
     let sent = false;
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (!sent && stderr.includes("downloading")) sent = child.kill("SIGINT");
+      if (!sent && stderr.includes("fetching")) sent = child.kill("SIGINT");
     });
     const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
     assert.equal(code, 130, stderr);
