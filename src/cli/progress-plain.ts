@@ -2,8 +2,9 @@ import type { Progress } from "./progress.js";
 import type { Meter } from "./progress-meter.js";
 
 /**
- * Progress without a terminal (a log, CI): a line when a phase begins, one
- * every few seconds while it runs, and one when it ends, e.g.
+ * Progress without a terminal (a log, CI): a line every few seconds while
+ * a phase runs, and one when it ends complete (or ends at all, once it has
+ * shown a line), e.g.
  * `pushing: 12.3 MiB / 41.9 MiB (29%), 8.1 MiB/s, ETA 4s`.
  */
 export class PlainProgress implements Progress {
@@ -11,6 +12,8 @@ export class PlainProgress implements Progress {
   readonly #meter: (phase: string) => Meter;
   readonly #intervalMs: number;
   #current: Meter | undefined;
+  /** Whether the current phase has shown a line. */
+  #shown = false;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(stderr: NodeJS.WritableStream, meter: (phase: string) => Meter, intervalMs: number) {
@@ -21,11 +24,8 @@ export class PlainProgress implements Progress {
 
   update(phase: string, done: number, total: number, detail = ""): void {
     if (this.#current !== undefined && this.#current.phase !== phase) this.#end();
-    if (this.#current === undefined) {
-      this.#current = this.#meter(phase);
-      this.#current.record(done, total, detail);
-      this.#tick();
-    } else this.#current.record(done, total, detail);
+    this.#current ??= this.#meter(phase);
+    this.#current.record(done, total, detail);
     this.#timer ??= setInterval(() => this.#tick(), this.#intervalMs).unref();
   }
 
@@ -33,21 +33,28 @@ export class PlainProgress implements Progress {
     this.#stderr.write(line + "\n");
   }
 
-  stop(): void {
+  stop(options: { failed?: boolean } = {}): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#end();
+    this.#end(options.failed === true);
   }
 
   /** While a phase runs: its line, stalled or not. */
   #tick(): void {
-    if (this.#current !== undefined && !this.#current.complete) this.log(plainLine(this.#current));
+    if (this.#current === undefined || this.#current.complete) return;
+    this.log(plainLine(this.#current));
+    this.#shown = true;
   }
 
-  /** A phase's last line: where it ended (100% when it finished) and how long it took. */
-  #end(): void {
-    if (this.#current !== undefined) this.log(plainLine(this.#current, true));
+  /**
+   * A phase's last line, 100% when it finished, with how long it took. A
+   * short phase cut by a failure shows none: the error is the one line.
+   */
+  #end(failed = false): void {
+    const m = this.#current;
+    if (m !== undefined && (this.#shown || (m.complete && !failed))) this.log(plainLine(m, true));
     this.#current = undefined;
+    this.#shown = false;
   }
 }
 

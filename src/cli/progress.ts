@@ -10,8 +10,11 @@ export interface Progress {
   update(phase: string, done: number, total: number, detail?: string): void;
   /** A message line; on a terminal it goes above the bars instead of through them. */
   log(line: string): void;
-  /** Ends the display with each phase's last frame. Safe to call again. */
-  stop(): void;
+  /**
+   * Ends the display with each phase's last frame. `failed`: the work threw,
+   * so a phase cut short before it showed anything stays silent. Safe to call again.
+   */
+  stop(options?: { failed?: boolean }): void;
 }
 
 export interface ProgressOptions {
@@ -23,6 +26,18 @@ export interface ProgressOptions {
   unit?: ProgressUnit;
   /** AIRLOCK_PROGRESS_INTERVAL_MS sets the plain line interval (default 5 s). */
   env?: NodeJS.ProcessEnv;
+}
+
+/** Runs `work` with the display: the last frames once it returns, none forced when it throws. */
+export async function showing<T>(progress: Progress, work: () => Promise<T>): Promise<T> {
+  try {
+    const result = await work();
+    progress.stop();
+    return result;
+  } catch (err) {
+    progress.stop({ failed: true });
+    throw err;
+  }
 }
 
 /** Without a terminal, a line this often. */

@@ -74,38 +74,73 @@ describe("progress meter", () => {
   });
 });
 
+/** A PlainProgress writing into a string, on a clock the test moves. */
+function plain(intervalMs: number): {
+  progress: PlainProgress;
+  out: () => string;
+  tick: (ms: number) => void;
+} {
+  let out = "";
+  const stderr = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      out += chunk.toString();
+      cb();
+    },
+  });
+  let clock = 0;
+  const progress = new PlainProgress(stderr, (phase) => new Meter(phase, "bytes", () => clock), intervalMs);
+  return { progress, out: () => out, tick: (ms) => void (clock += ms) };
+}
+
 describe("plain progress (no terminal)", () => {
-  it("a line when a phase begins, every interval while it runs, and its last when the next begins", async () => {
-    let out = "";
-    const stderr = new Writable({
-      write(chunk: Buffer, _e, cb) {
-        out += chunk.toString();
-        cb();
-      },
-    });
-    let clock = 0;
-    const progress = new PlainProgress(stderr, (phase) => new Meter(phase, "bytes", () => clock), 20);
+  it("a line every interval while a phase runs, and its last when the next begins", async () => {
+    const { progress, out, tick } = plain(20);
     progress.update("fetching", 0, 4 * MiB);
     await new Promise((r) => setTimeout(r, 70));
-    clock += 1000;
+    tick(1000);
     progress.update("fetching", 4 * MiB, 4 * MiB);
     progress.log("a message");
     progress.update("writing", 0, 8 * MiB);
     progress.update("writing", 8 * MiB, 8 * MiB);
     progress.stop();
     progress.stop();
-    const lines = out.trimEnd().split("\n");
-    assert.ok(lines.length >= 5, out);
-    const running = lines.slice(0, -4);
+    const lines = out().trimEnd().split("\n");
+    const running = lines.slice(0, -3);
+    assert.ok(running.length >= 1, out());
     assert.ok(
       running.every((l) => l === "fetching: 0 B / 4.0 MiB (0%)"),
-      out,
+      out(),
     );
-    assert.deepEqual(lines.slice(-4), [
+    assert.deepEqual(lines.slice(-3), [
       "a message",
       "fetching: 4.0 MiB / 4.0 MiB (100%), 4.0 MiB/s, in 1s",
-      "writing: 0 B / 8.0 MiB (0%)",
       "writing: 8.0 MiB / 8.0 MiB (100%), in 0s",
     ]);
+  });
+
+  it("a failure before any line leaves the error alone; after one, the last line says where it stopped", async () => {
+    const quick = plain(60_000);
+    quick.progress.update("verifying", MiB, 4 * MiB);
+    quick.progress.stop({ failed: true });
+    assert.equal(quick.out(), "");
+
+    const long = plain(20);
+    long.progress.update("pushing", 0, 4 * MiB);
+    await new Promise((r) => setTimeout(r, 30));
+    long.tick(1000);
+    long.progress.update("pushing", MiB, 4 * MiB);
+    long.progress.stop({ failed: true });
+    assert.equal(long.out().trimEnd().split("\n").at(-1), "pushing: 1.0 MiB / 4.0 MiB (25%), 1.0 MiB/s");
+  });
+
+  it("a phase that completes without a line shows its last line, unless the work failed after all", () => {
+    const done = plain(60_000);
+    done.progress.update("copying", 4 * MiB, 4 * MiB);
+    done.progress.stop();
+    assert.equal(done.out(), "copying: 4.0 MiB / 4.0 MiB (100%), in 0s\n");
+    const failed = plain(60_000);
+    failed.progress.update("resolving", 4, 4);
+    failed.progress.stop({ failed: true });
+    assert.equal(failed.out(), "");
   });
 });

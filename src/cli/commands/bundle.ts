@@ -1,7 +1,7 @@
 import { formatBytes } from "../../plan/diff-format.js";
 import { flag, stringValue, type Command } from "../command.js";
 import { writeJson } from "../output.js";
-import { createProgress } from "../progress.js";
+import { createProgress, showing } from "../progress.js";
 import { onBundleEvent } from "../progress-events.js";
 import { parseConcurrency, parseSize } from "../parse.js";
 
@@ -43,8 +43,8 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
     const split = stringValue(values, "split");
     const { createBundle } = await import("../../verbs/create-bundle.js");
     const progress = await createProgress(io.stderr, { enabled: !flag(values, "quiet"), say });
-    try {
-      const result = await createBundle({
+    const result = await showing(progress, () =>
+      createBundle({
         ...remote,
         file: stringValue(values, "file"),
         lockFile: stringValue(values, "lock"),
@@ -55,19 +55,16 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
         splitBytes: split === undefined ? undefined : parseSize(split),
         onEvent: onBundleEvent(progress),
-      });
-      progress.stop();
-      if (json) await writeJson(io.stdout, result);
-      if (!flag(values, "quiet")) {
-        const where = result.parts.length > 1 ? `${result.parts.length} parts` : result.file;
-        say(
-          `wrote ${where} (${formatBytes(result.size)}, ${result.images} images, ${result.blobs} blobs; ${result.downloaded} downloaded, ${result.cached} from cache)`,
-        );
-        for (const p of result.parts) say(`sha256 ${p.sha256}  ${p.file}`);
-        say(`checksums in ${result.sha256File}`);
-      }
-    } finally {
-      progress.stop();
+      }),
+    );
+    if (json) await writeJson(io.stdout, result);
+    if (!flag(values, "quiet")) {
+      const where = result.parts.length > 1 ? `${result.parts.length} parts` : result.file;
+      say(
+        `wrote ${where} (${formatBytes(result.size)}, ${result.images} images, ${result.blobs} blobs; ${result.downloaded} downloaded, ${result.cached} from cache)`,
+      );
+      for (const p of result.parts) say(`sha256 ${p.sha256}  ${p.file}`);
+      say(`checksums in ${result.sha256File}`);
     }
   },
 };

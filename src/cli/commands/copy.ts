@@ -17,7 +17,7 @@ import {
 } from "../credential-flags.js";
 import { writeJson, writeLines } from "../output.js";
 import { parseConcurrency } from "../parse.js";
-import { createProgress } from "../progress.js";
+import { createProgress, showing } from "../progress.js";
 import { onCopyEvent } from "../progress-events.js";
 
 const SELECT_OPTIONS: OptionSpec = {
@@ -63,17 +63,13 @@ function selectOptions(values: OptionValues, remote: CopyOptions): CopyOptions {
   };
 }
 
-/** Runs a copy with the progress display fed by its events, stopped however it ends. */
+/** Runs a copy with the progress display fed by its events. */
 async function withProgress<T>(
   ctx: CommandContext,
   run: (onEvent: (e: CopyEvent) => void) => Promise<T>,
 ): Promise<T> {
   const progress = await createProgress(ctx.io.stderr, { enabled: !flag(ctx.values, "quiet"), say: ctx.say });
-  try {
-    return await run(onCopyEvent(progress));
-  } finally {
-    progress.stop();
-  }
+  return await showing(progress, () => run(onCopyEvent(progress)));
 }
 
 async function report(

@@ -5,7 +5,7 @@ import { flag, stringValue, type Command, type CommandContext } from "../command
 import { ExitCode } from "../exit-codes.js";
 import { writeJson, writeOut } from "../output.js";
 import { parseConcurrency } from "../parse.js";
-import { createProgress } from "../progress.js";
+import { createProgress, showing } from "../progress.js";
 
 const FILE_OPTION = { file: { type: "string", short: "f" } } as const;
 
@@ -50,8 +50,8 @@ the last lock keep their pins; nothing is written if any entry fails.
       say,
       unit: "images",
     });
-    try {
-      const result = await lockImageList({
+    const result = await showing(progress, () =>
+      lockImageList({
         ...remote,
         file,
         output,
@@ -59,15 +59,12 @@ the last lock keep their pins; nothing is written if any entry fails.
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
         cacheDir: stringValue(values, "cache"),
         onProgress: (done, total, ref) => progress.update("resolving", done, total, ref),
-      });
-      progress.stop();
-      const t = result.lock.totals;
-      if (json) await writeJson(io.stdout, { lockFile: result.lockFile, written: result.written, totals: t });
-      const what = `${t.images} images, ${t.blobs} blobs, ${formatBytes(t.bytes)} (${formatBytes(t.bytesWithoutDedup)} without sharing)`;
-      say(result.written ? `wrote ${result.lockFile}: ${what}` : `${result.lockFile} is up to date: ${what}`);
-    } finally {
-      progress.stop();
-    }
+      }),
+    );
+    const t = result.lock.totals;
+    if (json) await writeJson(io.stdout, { lockFile: result.lockFile, written: result.written, totals: t });
+    const what = `${t.images} images, ${t.blobs} blobs, ${formatBytes(t.bytes)} (${formatBytes(t.bytesWithoutDedup)} without sharing)`;
+    say(result.written ? `wrote ${result.lockFile}: ${what}` : `${result.lockFile} is up to date: ${what}`);
   },
 };
 

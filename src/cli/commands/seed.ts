@@ -4,7 +4,7 @@ import { flag, stringValue, type Command, type OptionValues } from "../command.j
 import type { PushBundleResult } from "../../verbs/push-bundle.js";
 import { writeJson, writeOut } from "../output.js";
 import { parseConcurrency, parseSize } from "../parse.js";
-import { createProgress } from "../progress.js";
+import { createProgress, showing } from "../progress.js";
 import { onPushEvent, onVerifyEvent } from "../progress-events.js";
 import { reportFailures } from "../report.js";
 
@@ -23,12 +23,9 @@ fails, naming each problem.
   async run({ positionals, values, remote, io, say, json }) {
     const { verifyBundles } = await import("../../verbs/inspect-bundle.js");
     const progress = await createProgress(io.stderr, { enabled: !flag(values, "quiet"), say });
-    let reports;
-    try {
-      reports = await verifyBundles(positionals, { signal: remote.signal, onEvent: onVerifyEvent(progress) });
-    } finally {
-      progress.stop();
-    }
+    const reports = await showing(progress, () =>
+      verifyBundles(positionals, { signal: remote.signal, onEvent: onVerifyEvent(progress) }),
+    );
     if (json) return void (await writeJson(io.stdout, reports));
     for (const r of reports) {
       say(`${r.file}: ok (${r.images} images, ${r.blobs} blobs, ${formatBytes(r.bytes)} verified)`);
@@ -105,8 +102,8 @@ Images that fail for the same reason are told in one line, before what was pushe
     const { pushBundle } = await import("../../verbs/push-bundle.js");
     const dryRun = flag(values, "dry-run");
     const progress = await createProgress(io.stderr, { enabled: !quiet, say });
-    try {
-      const result = await pushBundle(positionals, {
+    const result = await showing(progress, () =>
+      pushBundle(positionals, {
         ...remote,
         to,
         keepHost: flag(values, "keep-host"),
@@ -118,16 +115,13 @@ Images that fail for the same reason are told in one line, before what was pushe
         dryRun,
         journalFile: stringValue(values, "journal"),
         onEvent: onPushEvent(progress, dryRun),
-      });
-      progress.stop();
-      if (json) await writeJson(io.stdout, result);
-      // What failed first, then what was pushed; nothing pushed needs no summary.
-      const code = reportFailures(result.failures, { stderr: io.stderr, log, json });
-      if (result.images.length > 0 || result.failures.length === 0) say(pushSummary(result, dryRun));
-      return code;
-    } finally {
-      progress.stop();
-    }
+      }),
+    );
+    if (json) await writeJson(io.stdout, result);
+    // What failed first, then what was pushed; nothing pushed needs no summary.
+    const code = reportFailures(result.failures, { stderr: io.stderr, log, json });
+    if (result.images.length > 0 || result.failures.length === 0) say(pushSummary(result, dryRun));
+    return code;
   },
 };
 
