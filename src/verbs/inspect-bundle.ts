@@ -1,7 +1,7 @@
+import { stat } from "node:fs/promises";
 import { bundleLock } from "../bundle/bundle-lock.js";
 import { BundleReader } from "../bundle/bundle-reader.js";
 import { verifyBundle, type VerifyReport } from "../bundle/verify.js";
-import { stat } from "node:fs/promises";
 import { AirlockError } from "../errors.js";
 import { reachedTotal, throttleEvents } from "../util/throttle.js";
 
@@ -68,16 +68,7 @@ export async function verifyBundles(
   options: VerifyBundlesOptions = {},
 ): Promise<VerifyReport[]> {
   const events = throttleEvents(options.onEvent, { frequent: () => true, final: reachedTotal });
-  // A file that cannot be read counts nothing here; verifyBundle names it.
-  const sizes = await Promise.all(
-    files.map((f) =>
-      stat(f).then(
-        (s) => s.size,
-        () => 0,
-      ),
-    ),
-  );
-  const bytesTotal = sizes.reduce((n, s) => n + s, 0);
+  const bytesTotal = (await Promise.all(files.map(sizeOrZero))).reduce((n, s) => n + s, 0);
   let bytesDone = 0;
   const onBytes = (n: number): void =>
     events.emit({ type: "bytes", bytesDone: (bytesDone += n), bytesTotal });
@@ -93,4 +84,12 @@ export async function verifyBundles(
     throw Object.assign(error, { reports });
   }
   return reports;
+}
+
+/** A file's size; 0 when it cannot be read (verifyBundle then names it). */
+async function sizeOrZero(file: string): Promise<number> {
+  return await stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
 }

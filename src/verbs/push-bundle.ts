@@ -3,10 +3,9 @@ import { targetRepository, targetTag } from "../bundle/target-name.js";
 import { AirlockError, isAirlockError, messageOf } from "../errors.js";
 import { parseRegistry } from "../ref/reference.js";
 import { connectRegistry } from "../registry/connect.js";
-import { imageGraph } from "../seed/image-graph.js";
+import { imageGraph, type ImageGraph } from "../seed/image-graph.js";
 import { PushJournal, defaultJournalPath } from "../seed/journal.js";
 import { loadMapping, mapRepository, type MappingRule } from "../seed/mapping.js";
-import type { ImageGraph } from "../seed/image-graph.js";
 import {
   pushImage,
   type BlobProgress,
