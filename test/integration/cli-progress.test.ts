@@ -7,7 +7,7 @@
  * printed while a phase is under way.
  */
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -101,6 +101,7 @@ describe("progress on stderr: plain lines without a terminal, bars on one", () =
   after(async () => {
     await Promise.all([fromA.close(), toB.close()]);
     await Promise.all([a.stop(), b.stop()]);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it("create-bundle: fetching and writing lines in human units, while it works and at 100% at the end", async () => {

@@ -58,7 +58,7 @@ the last lock keep their pins; nothing is written if any entry fails.
         update: flag(values, "update") ? (positionals.length > 0 ? positionals : true) : undefined,
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
         cacheDir: stringValue(values, "cache"),
-        onProgress: (done, total, ref) => progress.update("resolving", done, total, ref),
+        onProgress: (done, total) => progress.update("resolving", done, total),
       }),
     );
     const t = result.lock.totals;
