@@ -78,6 +78,7 @@ export {
   type CopyStats,
   type LocationJournal,
   type BlobOutcome,
+  type BlobProgress,
 } from "./store/copy-session.js";
 export type { LayoutRef } from "./store/layout-index.js";
 export type { OffsetHasher } from "./store/tar-index.js";
@@ -96,7 +97,7 @@ export {
 export { pullImage, pushImage, type PullOptions, type PullFormat } from "./verbs/pull-push.js";
 export { tagImage, deleteImage, type RefResult } from "./verbs/tag-delete.js";
 export { exportImage, exportImageToFile, type ExportOptions } from "./verbs/export.js";
-export { syncImages, type SyncOptions, type SyncedImage } from "./verbs/sync.js";
+export { syncImages, type SyncOptions, type SyncedImage, type SyncEvent } from "./verbs/sync.js";
 export {
   mutateImage,
   appendLayers,
@@ -181,6 +182,7 @@ export {
   type BundleSummary,
   type BundleSummaryImage,
   type VerifyBundlesOptions,
+  type VerifyEvent,
 } from "./verbs/inspect-bundle.js";
 export {
   pushBundle,

@@ -1,6 +1,7 @@
-import { Readable, Transform, pipeline } from "node:stream";
+import { Readable } from "node:stream";
 import type { BlobDir } from "../store/blob-dir.js";
 import type { ImageSource } from "../store/image-store.js";
+import { countedStream } from "../stream/count-bytes.js";
 import { mapSettled } from "../util/pool.js";
 import type { BundleBlob } from "./content.js";
 
@@ -91,17 +92,7 @@ async function download(
     blob.kind === "manifest"
       ? Readable.from([await source.manifestGet(blob, { signal })])
       : await source.blobGet(blob, { signal });
-  const counted = pipeline(content, countBytes(onBytes), () => undefined);
+  const counted = countedStream(content, onBytes);
   // A source verifies size and sha256 itself (a manifest against its digest, a blob as it streams).
   await cache.put(blob, counted, { signal, verified: true });
-}
-
-/** A pass-through that reports how many bytes went by. */
-function countBytes(onBytes: (n: number) => void): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, callback) {
-      onBytes(chunk.length);
-      callback(null, chunk);
-    },
-  });
 }

@@ -11,17 +11,23 @@ const { parentPort } = require("node:worker_threads");
 const fs = require("node:fs");
 const crypto = require("node:crypto");
 const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+const TELL_EVERY = 4 * buf.length;
 parentPort.on("message", ({ id, file, offset, size }) => {
   let fd;
   try {
     fd = fs.openSync(file, "r");
     const hash = crypto.createHash("sha256");
     let done = 0;
+    let told = 0;
     while (done < size) {
       const n = fs.readSync(fd, buf, 0, Math.min(buf.length, size - done), offset + done);
       if (n <= 0) throw new Error("the file ends before the range does");
       hash.update(buf.subarray(0, n));
       done += n;
+      if (done - told >= TELL_EVERY) {
+        parentPort.postMessage({ id, bytes: done - told });
+        told = done;
+      }
     }
     parentPort.postMessage({ id, hex: hash.digest("hex") });
   } catch (err) {
@@ -32,9 +38,18 @@ parentPort.on("message", ({ id, file, offset, size }) => {
 });
 `;
 
+/** A worker's answer: bytes hashed so far (progress), or the result. */
+interface Message {
+  id: number;
+  bytes?: number;
+  hex?: string;
+  error?: string;
+}
+
 interface Job {
   resolve: (hex: string) => void;
   reject: (err: Error) => void;
+  onBytes?: (n: number) => void;
 }
 
 /**
@@ -50,18 +65,18 @@ export class HashPool {
   constructor(threads = Math.min(4, Math.max(1, availableParallelism()))) {
     this.#workers = Array.from({ length: threads }, () => {
       const worker = new Worker(WORKER_SOURCE, { eval: true });
-      worker.on("message", (msg: { id: number; hex?: string; error?: string }) => this.#settle(msg));
+      worker.on("message", (msg: Message) => this.#settle(msg));
       worker.on("error", (err) => this.#failAll(err));
       return worker;
     });
   }
 
-  /** Hex sha256 of `size` bytes of `file` from `offset`. */
-  hash(file: string, offset: number, size: number): Promise<string> {
+  /** Hex sha256 of `size` bytes of `file` from `offset`; `onBytes` hears every 16 MiB hashed. */
+  hash(file: string, offset: number, size: number, onBytes?: (n: number) => void): Promise<string> {
     const id = this.#next++;
     const worker = this.#workers[id % this.#workers.length];
     return new Promise((resolve, reject) => {
-      this.#jobs.set(id, { resolve, reject });
+      this.#jobs.set(id, { resolve, reject, ...(onBytes ? { onBytes } : {}) });
       worker?.postMessage({ id, file, offset, size });
     });
   }
@@ -70,7 +85,8 @@ export class HashPool {
     await Promise.all(this.#workers.map((w) => w.terminate()));
   }
 
-  #settle(msg: { id: number; hex?: string; error?: string }): void {
+  #settle(msg: Message): void {
+    if (msg.bytes !== undefined) return void this.#jobs.get(msg.id)?.onBytes?.(msg.bytes);
     const job = this.#jobs.get(msg.id);
     this.#jobs.delete(msg.id);
     if (msg.hex !== undefined) job?.resolve(msg.hex);

@@ -69,7 +69,8 @@ export const GLOBAL_HELP = `Global flags:
                       (asks for PASS on a terminal; else AIRLOCK_USERNAME and AIRLOCK_PASSWORD)
   --timeout DURATION  wait this long to connect, then for each answer's next bytes (default 30s; e.g. 10s, 2m)
   -v, --verbose       debug messages: every HTTP exchange on stderr (credentials never shown)
-  -q, --quiet         errors only on stderr (no progress, no summary)
+  -q, --quiet         errors only on stderr (no progress, no summary); progress is bars on a
+                      terminal, else a line every 5s (AIRLOCK_PROGRESS_INTERVAL_MS=ms sets it)
   --log-level LEVEL   error, warn, info (default) or debug
   --json              the result as JSON on stdout; an error as one JSON object on stderr
                       ({"code","message","exitCode"}); messages off unless -v or --log-level

@@ -9,7 +9,8 @@
 import { AirlockError, RegistryError, abortedError, isAirlockError, throwIfAborted } from "../errors.js";
 import type { Descriptor } from "../oci/types.js";
 import type { CopyPlan, PlannedManifest } from "./copy-plan.js";
-import { CopySession } from "./copy-session.js";
+import { BlobTally } from "../util/blob-tally.js";
+import { CopySession, type BlobProgress } from "./copy-session.js";
 import type { ImageSource, ImageTarget } from "./image-store.js";
 
 /** When the tag already names another manifest: replace it, leave it, or fail. */
@@ -17,8 +18,15 @@ export type ExistingTagPolicy = "overwrite" | "skip" | "error";
 /** When the target refuses a sparse index: write an index of the carried children (new digest), or fail. */
 export type SparseIndexPolicy = "filter" | "upstream";
 
-/** Progress of one copy, one event per blob or manifest. */
+/**
+ * Progress of a copy: what it will move (`plan`: configs and layers), a
+ * running byte count of them (streamed bytes, and a blob's whole size once
+ * it is there, copied, mounted or already present), and one event per blob
+ * and per manifest done.
+ */
 export type CopyEvent =
+  | { type: "plan"; blobs: number; bytes: number }
+  | { type: "bytes"; bytesDone: number; bytesTotal: number }
   | { type: "blob"; descriptor: Descriptor; status: "copied" | "exists" }
   | { type: "manifest"; descriptor: Descriptor };
 
@@ -29,6 +37,8 @@ export interface CopyGraphOptions {
   concurrency?: number;
   signal?: AbortSignal;
   onEvent?: (event: CopyEvent) => void;
+  /** Told of blob bytes as they go; default: `plan` and `bytes` events through onEvent. */
+  progress?: BlobProgress;
   /** Name the top manifest with this instead of the target's own reference. */
   tag?: string;
   /** Leave the target uncommitted (several copies into one archive). */
@@ -122,9 +132,11 @@ async function copyBlobs(
   options: CopyGraphOptions,
 ): Promise<{ copied: number; existing: number }> {
   throwIfAborted(options.signal);
+  const progress = options.progress ?? planProgress(plan, options.onEvent);
   const results = await Promise.allSettled(
     plan.blobs.map(async (d) => {
-      const outcome = await session.ensureBlob(source, target, d);
+      const outcome = await session.ensureBlob(source, target, d, progress);
+      progress?.present(d);
       const status = outcome === "exists" ? "exists" : "copied";
       options.onEvent?.({ type: "blob", descriptor: d, status });
       return status;
@@ -178,6 +190,29 @@ async function putTop(
     const note = `the registry refused the sparse upstream index ${digest}; pushed an index of the carried platforms, ${carried.descriptor.digest}`;
     return { manifest: carried, note };
   }
+}
+
+/** With a listener: the plan told, and a tally of its blobs' bytes that tells each change. */
+function planProgress(plan: CopyPlan, onEvent: CopyGraphOptions["onEvent"]): BlobProgress | undefined {
+  if (onEvent === undefined) return undefined;
+  const bytes = plan.blobs.reduce((n, b) => n + b.size, 0);
+  onEvent({ type: "plan", blobs: plan.blobs.length, bytes });
+  const tally = new BlobTally(bytes, (bytesDone, bytesTotal) =>
+    onEvent({ type: "bytes", bytesDone, bytesTotal }),
+  );
+  return tallyProgress(tally);
+}
+
+/** A BlobProgress over a tally, blobs keyed by `key` (default their digest). */
+export function tallyProgress(
+  tally: BlobTally,
+  key: (digest: string) => string = (digest) => digest,
+): BlobProgress {
+  return {
+    sent: (blob, n) => tally.streamed(key(blob.digest), n),
+    restart: (blob) => tally.restart(key(blob.digest)),
+    present: (blob) => tally.present(key(blob.digest), blob.size),
+  };
 }
 
 /** Distribution answers a manifest naming children it lacks with MANIFEST_BLOB_UNKNOWN. */

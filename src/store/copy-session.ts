@@ -8,6 +8,7 @@
 import type { Readable } from "node:stream";
 import type { Descriptor } from "../oci/types.js";
 import type { ReleasableReadable } from "../registry/blob-upload.js";
+import { countedStream } from "../stream/count-bytes.js";
 import { Limiter } from "../util/limiter.js";
 import type { BlobEnsureOptions, ImageSource, ImageTarget, MountScope } from "./image-store.js";
 
@@ -35,6 +36,16 @@ export interface LocationJournal {
 /** What happened to one blob. */
 export type BlobOutcome = "uploaded" | "mounted" | "exists";
 
+/** Told of a blob's bytes as they stream (for progress); see util/blob-tally.ts. */
+export interface BlobProgress {
+  /** `n` more bytes of `blob` went by (negative when an attempt started again). */
+  sent(blob: Descriptor, n: number): void;
+  /** An attempt starts again from the first byte: what it had sent no longer counts. */
+  restart(blob: Descriptor): void;
+  /** `blob` is in the target, however it got there. */
+  present(blob: Descriptor): void;
+}
+
 export interface CopySessionOptions {
   /** Blob transfers in flight at once across every copy of the session; default 8. */
   concurrency?: number;
@@ -43,10 +54,6 @@ export interface CopySessionOptions {
   signal?: AbortSignal;
   /** The journal of one target registry: seeds where blobs are, and learns each confirmed one. */
   journal?: { registry: string; journal: LocationJournal };
-  /** Bytes sent, as increments. */
-  onBytes?: (n: number) => void;
-  /** Told once per blob and repository: what happened to it (counted bytes included). */
-  onBlob?: (descriptor: Descriptor, outcome: BlobOutcome) => void;
   /** Bytes per PATCH of a chunked upload (the registry client's default when unset). */
   chunkSize?: number;
   /** Blobs up to this size go in one streamed PUT, larger ones in chunks. */
@@ -96,14 +103,19 @@ export class CopySession {
    * it, else store it unless present. Within one registry the first copy of
    * a digest goes alone; the others wait for it, then mount.
    */
-  ensureBlob(source: ImageSource, target: ImageTarget, blob: Descriptor): Promise<BlobOutcome> {
+  ensureBlob(
+    source: ImageSource,
+    target: ImageTarget,
+    blob: Descriptor,
+    progress?: BlobProgress,
+  ): Promise<BlobOutcome> {
     const scope = target.mountScope;
-    if (scope === undefined) return this.#ensureLocal(source, target, blob);
+    if (scope === undefined) return this.#ensureLocal(source, target, blob, progress);
     const key = `${scope.registry}/${scope.repository}@${blob.digest}`;
     let pending = this.#inflight.get(key);
     if (pending === undefined) {
       const transfer = (): Promise<BlobOutcome> =>
-        this.#limiter.run(() => this.#transfer(source, target, scope, blob), blob.size);
+        this.#limiter.run(() => this.#transfer(source, target, scope, blob, progress), blob.size);
       const firstKey = `${scope.registry}@${blob.digest}`;
       const first = this.#first.get(firstKey);
       pending = first === undefined ? transfer() : first.catch(() => undefined).then(transfer);
@@ -114,7 +126,12 @@ export class CopySession {
   }
 
   /** A target outside any registry (a layout, an archive): once per target object and digest. */
-  #ensureLocal(source: ImageSource, target: ImageTarget, blob: Descriptor): Promise<BlobOutcome> {
+  #ensureLocal(
+    source: ImageSource,
+    target: ImageTarget,
+    blob: Descriptor,
+    progress: BlobProgress | undefined,
+  ): Promise<BlobOutcome> {
     let perTarget = this.#local.get(target);
     if (perTarget === undefined) {
       perTarget = new Map<string, Promise<BlobOutcome>>();
@@ -122,7 +139,7 @@ export class CopySession {
     }
     let pending = perTarget.get(blob.digest);
     if (pending === undefined) {
-      pending = this.#limiter.run(() => this.#store(source, target, blob), blob.size);
+      pending = this.#limiter.run(() => this.#store(source, target, blob, progress), blob.size);
       perTarget.set(blob.digest, pending);
     }
     return pending;
@@ -133,6 +150,7 @@ export class CopySession {
     target: ImageTarget,
     scope: MountScope,
     blob: Descriptor,
+    progress: BlobProgress | undefined,
   ): Promise<BlobOutcome> {
     const from = this.#mountFrom(source, scope, blob.digest);
     if (this.dryRun) return this.#count(blob, await this.#dryRun(target, scope, blob, from));
@@ -140,7 +158,9 @@ export class CopySession {
       from !== undefined &&
       target.blobMount !== undefined &&
       (await target.blobMount(blob, from, { signal: this.signal }));
-    const outcome = mounted ? this.#count(blob, "mounted") : await this.#store(source, target, blob);
+    const outcome = mounted
+      ? this.#count(blob, "mounted")
+      : await this.#store(source, target, blob, progress);
     await this.options.journal?.journal.record(scope.repository, blob.digest);
     this.#knownIn(scope.registry).set(blob.digest, scope.repository);
     return outcome;
@@ -170,28 +190,43 @@ export class CopySession {
   }
 
   /** Stores a blob unless the target has it; reads unverified where the target verifies (a bundle into a registry). */
-  async #store(source: ImageSource, target: ImageTarget, blob: Descriptor): Promise<BlobOutcome> {
+  async #store(
+    source: ImageSource,
+    target: ImageTarget,
+    blob: Descriptor,
+    progress: BlobProgress | undefined,
+  ): Promise<BlobOutcome> {
     const { signal } = this;
     let outcome: BlobOutcome;
     if (target.blobEnsure !== undefined) {
       const open = (): Promise<Readable> =>
         source.blobGetUnverified?.(blob) ?? source.blobGet(blob, { signal });
-      const result = await target.blobEnsure(blob, open, this.#ensureOptions(source, blob));
+      const result = await target.blobEnsure(blob, open, this.#ensureOptions(source, blob, progress));
       outcome = result === "exists" ? "exists" : "uploaded";
     } else if (await target.blobHas(blob, { signal })) {
       outcome = "exists";
     } else {
-      await target.blobPut(blob, () => source.blobGet(blob, { signal }), { signal, from: source });
+      const open = async (): Promise<Readable> => {
+        const stream = await source.blobGet(blob, { signal });
+        if (progress === undefined) return stream;
+        progress.restart(blob);
+        return countedStream(stream, (n) => progress.sent(blob, n));
+      };
+      await target.blobPut(blob, open, { signal, from: source });
       outcome = "uploaded";
     }
     return this.#count(blob, outcome);
   }
 
-  #ensureOptions(source: ImageSource, blob: Descriptor): BlobEnsureOptions {
+  #ensureOptions(
+    source: ImageSource,
+    blob: Descriptor,
+    progress: BlobProgress | undefined,
+  ): BlobEnsureOptions {
     const verifying = source.blobGetUnverified !== undefined && source.blobOpenVerified !== undefined;
     return {
       signal: this.signal,
-      onBytes: this.options.onBytes,
+      onBytes: progress === undefined ? undefined : (n) => progress.sent(blob, n),
       monolithicMax: this.options.monolithicMax,
       chunkSize: this.options.chunkSize,
       openVerified: verifying
@@ -205,7 +240,6 @@ export class CopySession {
     if (outcome === "would-upload") {
       s.blobsToUpload++;
       s.bytesToUpload += blob.size;
-      this.options.onBlob?.(blob, "uploaded");
       return "uploaded";
     }
     if (outcome === "mounted") s.mounted++;
@@ -214,7 +248,6 @@ export class CopySession {
       s.uploaded++;
       s.bytesUploaded += blob.size;
     }
-    this.options.onBlob?.(blob, outcome);
     return outcome;
   }
 

@@ -22,7 +22,8 @@ const MAX_METADATA = 16 * 1024 * 1024;
 
 /** sha256 of a byte range of a file, elsewhere (worker threads): hex. */
 export interface OffsetHasher {
-  hash(file: string, offset: number, size: number): Promise<string>;
+  /** `onBytes` is told as the bytes are hashed. */
+  hash(file: string, offset: number, size: number, onBytes?: (n: number) => void): Promise<string>;
 }
 
 /** An entry as the tar's header gives it, shown to `check` before its body is read. */
@@ -74,7 +75,11 @@ export interface TarIndexOptions {
   /** The code for a tar that cannot be read or is cut short (default ERR_FILE). */
   invalid?: ErrorCode;
   signal?: AbortSignal;
-  /** Bytes read from disk, as they are read. */
+  /**
+   * Bytes of the tar dealt with so far: headers as they are parsed, each
+   * body once read (hashed, when a hasher hashes it, as it goes; skipped
+   * ones at once). Adds up to the file's size at the end.
+   */
   onBytes?: (n: number) => void;
 }
 
@@ -112,6 +117,7 @@ export async function indexTarFile(
     source: new SkippingFileSource(file, size),
     pending: [],
     invalid,
+    tell: options.onBytes ?? ((): void => undefined),
   };
   const ex = extract();
   ex.on("entry", (header, stream, next) => {
@@ -119,12 +125,14 @@ export async function indexTarFile(
     // When an entry is refused, the extractor destroys its body with the same error,
     // which the pipeline below reports; unheard, it would crash the process.
     body.on("error", () => undefined);
+    // The headers since the last entry's data, and this entry's padding to a block.
+    const entry = entryOf(header);
+    if (entry.offset >= 0) state.tell(dataEnd(entry) - index.end - entry.size);
     onEntry(state, header, body, options).then(
       () => next(),
       (err: unknown) => next(err instanceof Error ? err : new Error(String(err))),
     );
   });
-  if (options.onBytes) state.source.on("data", (chunk) => options.onBytes?.((chunk as Buffer).length));
   try {
     await pipeline(state.source, ex as unknown as NodeJS.WritableStream, { signal: options.signal });
   } catch (err) {
@@ -132,6 +140,7 @@ export async function indexTarFile(
   } finally {
     await Promise.allSettled(state.pending.splice(0));
   }
+  state.tell(size - index.end);
   for (const [name, target] of state.links) {
     const found = index.files.get(target);
     if (found !== undefined) index.files.set(name, found);
@@ -148,6 +157,13 @@ interface IndexState {
   /** Hashes running on a hasher's threads. */
   pending: Promise<void>[];
   invalid: (what: string) => AirlockError;
+  /** TarIndexOptions.onBytes. */
+  tell: (n: number) => void;
+}
+
+/** Where an entry's data, padded to a block, ends. */
+function dataEnd(entry: TarEntry): number {
+  return entry.offset + Math.ceil(entry.size / TAR_BLOCK) * TAR_BLOCK;
 }
 
 async function onEntry(
@@ -163,12 +179,15 @@ async function onEntry(
   if (offset < 0 || offset + size > index.size) {
     throw state.invalid(`entry ${name} claims ${size} bytes, past the end of the file (truncated?)`);
   }
-  index.end = offset + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
+  index.end = dataEnd(entry);
   if (entry.type === "symlink" || entry.type === "link") {
     const target = entry.linkname ?? "";
     links.set(name, entryName(entry.type === "symlink" ? posix.join(posix.dirname(name), target) : target));
   }
-  if (entry.type !== "file" && entry.type !== "contiguous-file") return await drain(body);
+  if (entry.type !== "file" && entry.type !== "contiguous-file") {
+    await drain(body);
+    return state.tell(size);
+  }
   const at: TarFile = { offset, size };
   index.files.set(name, at);
   if (options.keep?.(name) === true) {
@@ -182,12 +201,14 @@ async function onEntry(
     await hashBody(at, body);
   } else if (options.hash !== undefined && options.hash !== false) {
     source.skip(offset, offset + size);
-    state.pending.push(hashAt(options.hash, index.file, at));
-    await drain(body);
+    // Told as the hasher hashes it.
+    state.pending.push(hashAt(options.hash, index.file, at, state.tell));
+    return await drain(body);
   } else {
     source.skip(offset, offset + size);
     await drain(body);
   }
+  state.tell(size);
 }
 
 function entryOf(header: Headers): TarEntry {
@@ -219,11 +240,23 @@ async function hashBody(at: TarFile, body: Readable): Promise<void> {
 }
 
 /** Hashes a file's bytes on the hasher by offset; a failure is recorded, not thrown. */
-async function hashAt(hasher: OffsetHasher, file: string, at: TarFile): Promise<void> {
+async function hashAt(
+  hasher: OffsetHasher,
+  file: string,
+  at: TarFile,
+  tell: (n: number) => void,
+): Promise<void> {
+  let told = 0;
   try {
-    at.digest = `sha256:${await hasher.hash(file, at.offset, at.size)}`;
+    const hex = await hasher.hash(file, at.offset, at.size, (n) => {
+      told += n;
+      tell(n);
+    });
+    at.digest = `sha256:${hex}`;
   } catch (err) {
     at.hashError = messageOf(err);
+  } finally {
+    tell(at.size - told);
   }
 }
 

@@ -7,6 +7,7 @@ import type { CopySession } from "../store/copy-session.js";
 import type { ImageSource, ImageTarget } from "../store/image-store.js";
 import type { ImageLocation } from "../store/location.js";
 import { openSource, openTarget } from "../store/open.js";
+import { reachedTotal, throttleEvents } from "../util/throttle.js";
 import type { RemoteOptions } from "./options.js";
 import { hostPlatform } from "./resolve.js";
 import { withLinkedSignal } from "../util/linked-signal.js";
@@ -34,6 +35,7 @@ export interface CopyOptions extends RemoteOptions {
   srcOptions?: RegistryOptions;
   /** Registry options for the destination side only. */
   destOptions?: RegistryOptions;
+  /** What is copied as it goes; at most ten `bytes` counts a second, the other events at once. */
   onEvent?: (event: CopyEvent) => void;
 }
 
@@ -81,6 +83,22 @@ async function runCopy(
       "--all and --platform do not go together: --all copies every platform",
     );
   }
+  const events = throttleEvents(options.onEvent, {
+    frequent: (e) => e.type === "bytes",
+    final: reachedTotal,
+  });
+  try {
+    return await copyWith(src, dst, { ...options, onEvent: events.emit });
+  } finally {
+    events.flush();
+  }
+}
+
+async function copyWith(
+  src: CopyEndpoint<ImageSource>,
+  dst: CopyEndpoint<ImageTarget>,
+  options: CopyOptions,
+): Promise<CopyResult> {
   const platforms = options.platforms?.map(parsePlatform);
   const { signal } = options;
   const source = isStore(src) ? src : await openSource(src, { ...options, ...options.srcOptions });

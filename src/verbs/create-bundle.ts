@@ -18,6 +18,7 @@ import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
 import type { ImageSource } from "../store/image-store.js";
 import { RegistryStore } from "../store/registry-store.js";
 import { writeFileAtomic } from "../stream/atomic-file.js";
+import { reachedTotal, throttleEvents } from "../util/throttle.js";
 import { ClientPool } from "./client-pool.js";
 import {
   listFileFor,
@@ -56,6 +57,12 @@ export interface CreateBundleOptions extends RemoteOptions, ListSource {
   onEvent?: (event: BundleEvent) => void;
 }
 
+/**
+ * What create-bundle tells as it goes: what it will carry, then the
+ * download into the cache (`fetch`, counting what the cache already held)
+ * and the tar being written (`write`), each a running byte count that ends
+ * at its total. At most ten counts a second; `preflight` comes at once.
+ */
 export type BundleEvent =
   | {
       type: "preflight";
@@ -118,7 +125,15 @@ interface PartPlan {
  * checks into the cache, then into `<output>.partial`, renamed when complete.
  */
 export async function createBundle(options: CreateBundleOptions = {}): Promise<CreateBundleResult> {
-  return await withLinkedSignal(options, runCreateBundle);
+  const events = throttleEvents(options.onEvent, {
+    frequent: (e) => e.type !== "preflight",
+    final: reachedTotal,
+  });
+  try {
+    return await withLinkedSignal({ ...options, onEvent: events.emit }, runCreateBundle);
+  } finally {
+    events.flush();
+  }
 }
 
 async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBundleResult> {

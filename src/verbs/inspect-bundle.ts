@@ -1,8 +1,10 @@
+import { stat } from "node:fs/promises";
 import { bundleLock } from "../bundle/bundle-lock.js";
 import { BundleReader } from "../store/bundle-reader.js";
 import { bundleManifestDigests } from "../bundle/manifest-set.js";
 import { verifyBundle, type VerifyReport } from "../bundle/verify.js";
 import { AirlockError } from "../errors.js";
+import { reachedTotal, throttleEvents } from "../util/throttle.js";
 
 export interface BundleSummaryImage {
   reference: string;
@@ -56,17 +58,49 @@ export interface VerifyBundlesOptions {
   onBytes?: (n: number) => void;
 }
 
+/**
+ * verify-bundle's running count: bytes of the bundles (their whole files)
+ * checked so far, at most ten times a second, ending at the total.
+ */
+export interface VerifyEvent {
+  type: "bytes";
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface VerifyBundlesOptions {
+  signal?: AbortSignal;
+  onEvent?: (event: VerifyEvent) => void;
+}
+
 /** verify-bundle for several files; throws ERR_BUNDLE_CORRUPT naming every problem when any bundle fails. */
 export async function verifyBundles(
   files: string[],
   options: VerifyBundlesOptions = {},
 ): Promise<VerifyReport[]> {
+  const events = throttleEvents(options.onEvent, { frequent: () => true, final: reachedTotal });
+  const bytesTotal = (await Promise.all(files.map(sizeOrZero))).reduce((n, s) => n + s, 0);
+  let bytesDone = 0;
+  const onBytes = (n: number): void =>
+    events.emit({ type: "bytes", bytesDone: (bytesDone += n), bytesTotal });
   const reports: VerifyReport[] = [];
-  for (const file of files) reports.push(await verifyBundle(file, options));
+  try {
+    for (const file of files) reports.push(await verifyBundle(file, { signal: options.signal, onBytes }));
+  } finally {
+    events.flush();
+  }
   const problems = reports.flatMap((r) => r.problems.map((p) => `${r.file}: ${p}`));
   if (problems.length > 0) {
     const error = new AirlockError("ERR_BUNDLE_CORRUPT", problems.join("\n"));
     throw Object.assign(error, { reports });
   }
   return reports;
+}
+
+/** A file's size; 0 when it cannot be read (verifyBundle then names it). */
+async function sizeOrZero(file: string): Promise<number> {
+  return await stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
 }

@@ -5,15 +5,18 @@ import { connectRegistry } from "../registry/connect.js";
 import { BundleSource } from "../store/bundle-store.js";
 import {
   copyGraph,
+  tallyProgress,
   type CopyGraphResult,
   type ExistingTagPolicy,
   type SparseIndexPolicy,
 } from "../store/copy-graph.js";
 import { planCopy } from "../store/copy-plan.js";
-import { CopySession, type CopyStats } from "../store/copy-session.js";
+import { CopySession, type BlobProgress, type CopyStats } from "../store/copy-session.js";
 import { PushJournal, defaultJournalPath } from "../store/push-journal.js";
 import { RegistryStore } from "../store/registry-store.js";
+import { BlobTally } from "../util/blob-tally.js";
 import { mapSettled } from "../util/pool.js";
+import { reachedTotal, throttleEvents } from "../util/throttle.js";
 import type { RegistryClient } from "../registry/client.js";
 import type { RemoteOptions } from "./options.js";
 import { hostPlatform } from "./resolve.js";
@@ -48,9 +51,16 @@ export interface PushBundleOptions extends RemoteOptions {
   onEvent?: (event: PushEvent) => void;
 }
 
+/**
+ * What a push tells as it goes. `bytes` counts, over all the bundles, the
+ * bytes of every blob and manifest that is now in the target: as uploads
+ * send them, and in full once a blob is mounted, found already there, or its
+ * image is unchanged. It reaches `bytesTotal` when every image is pushed.
+ * At most ten `bytes` events a second; the others come as they happen.
+ */
 export type PushEvent =
   | { type: "bundle"; file: string; images: number; bytes: number }
-  | { type: "bytes"; n: number }
+  | { type: "bytes"; bytesDone: number; bytesTotal: number }
   | { type: "image"; outcome: ImageOutcome };
 
 export interface PushBundleResult {
@@ -83,7 +93,15 @@ export interface ImageOutcome {
  * thrown.
  */
 export async function pushBundle(files: string[], options: PushBundleOptions): Promise<PushBundleResult> {
-  return await withLinkedSignal(options, (linked) => runPush(files, linked));
+  const events = throttleEvents(options.onEvent, {
+    frequent: (e) => e.type === "bytes",
+    final: reachedTotal,
+  });
+  try {
+    return await withLinkedSignal({ ...options, onEvent: events.emit }, (linked) => runPush(files, linked));
+  } finally {
+    events.flush();
+  }
 }
 
 async function runPush(files: string[], options: PushBundleOptions): Promise<PushBundleResult> {
@@ -104,7 +122,6 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
     dryRun: options.dryRun,
     signal: options.signal,
     journal: { registry: client.registry, journal },
-    onBytes: (n) => options.onEvent?.({ type: "bytes", n }),
     monolithicMax: options.chunkSize ?? PUSH_MONOLITHIC_MAX,
     chunkSize: options.chunkSize ?? PUSH_CHUNK_SIZE,
   });
@@ -114,8 +131,16 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
     stats: session.stats,
     journals: [journalFile],
   };
+  const tally = new BlobTally(
+    sources.reduce((n, s) => n + bundleBytes(s), 0),
+    (bytesDone, bytesTotal) => options.onEvent?.({ type: "bytes", bytesDone, bytesTotal }),
+  );
   try {
-    for (const source of sources) await pushOne({ session, client, source, naming, result, options });
+    for (const [i, source] of sources.entries()) {
+      // A blob counts once per bundle, as each bundle's total has it.
+      const progress = tallyProgress(tally, (digest) => `${i}:${digest}`);
+      await pushOne({ session, client, source, naming, result, options, progress });
+    }
   } finally {
     await client.close();
   }
@@ -129,12 +154,18 @@ interface PushRun {
   naming: TargetNaming;
   result: PushBundleResult;
   options: PushBundleOptions;
+  progress: BlobProgress;
+}
+
+/** Bytes of every blob and manifest a bundle holds. */
+function bundleBytes(source: BundleSource): number {
+  return [...source.reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
 }
 
 async function pushOne(run: PushRun): Promise<void> {
   const { source, options, result } = run;
   const refs = source.reader.refs();
-  const bytes = [...source.reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
+  const bytes = bundleBytes(source);
   options.onEvent?.({ type: "bundle", file: source.reader.file, images: refs.length, bytes });
   // Images mostly wait on their blobs, which the session's limiter bounds and orders largest first;
   // more images in flight than blob slots lets it see (and start) the large ones early.
@@ -173,11 +204,14 @@ async function pushImage(
   const plan = await planCopy(source, top, target, select, options.signal);
   const copied = await copyGraph(plan, source, target, {
     session: run.session,
+    progress: run.progress,
     ...(tag !== undefined ? { tag } : {}),
     existingTag: options.onExistingTag ?? "overwrite",
     sparseIndex: options.sparseIndex ?? "filter",
     what: reference,
   });
+  // However it ended (pushed, unchanged, skipped), everything the image reaches is there now.
+  for (const d of [...plan.blobs, ...plan.manifests.map((m) => m.descriptor), top]) run.progress.present(d);
   return {
     reference,
     repository,

@@ -6,9 +6,11 @@ import { parseRegistryTarget, syncRepository } from "../ref/target-name.js";
 import type { RegistryOptions } from "../registry/connect.js";
 import { CopySession } from "../store/copy-session.js";
 import { RegistryStore } from "../store/registry-store.js";
+import { BlobTally } from "../util/blob-tally.js";
 import { mapSettled } from "../util/pool.js";
+import { throttleEvents } from "../util/throttle.js";
 import { ClientPool } from "./client-pool.js";
-import { copyImage } from "./copy.js";
+import { copyImage, type CopyOptions } from "./copy.js";
 import type { RemoteOptions } from "./options.js";
 import { RegistryResolver } from "./registry-resolver.js";
 import { withLinkedSignal } from "../util/linked-signal.js";
@@ -30,6 +32,21 @@ export interface SyncOptions extends RemoteOptions {
   destOptions?: RegistryOptions;
   /** Told after each image. */
   onImage?: (done: SyncedImage) => void;
+  /** The sync's progress, at most ten times a second. */
+  onEvent?: (event: SyncEvent) => void;
+}
+
+/**
+ * A running count of the sync: images finished (synced or failed) of all
+ * it tries, and bytes of configs and layers now in the destination of those
+ * its copies have planned so far (the total grows as each image starts).
+ */
+export interface SyncEvent {
+  type: "bytes";
+  bytesDone: number;
+  bytesTotal: number;
+  imagesDone: number;
+  imagesTotal: number;
 }
 
 /** One image synced (or not). */
@@ -79,19 +96,30 @@ async function runSync(file: string, dest: string, options: SyncOptions): Promis
     // One session for the run: images that share a blob upload it once and mount it elsewhere,
     // so no manifest is PUT while a blob under it is still arriving from another image's copy.
     const session = new CopySession({ concurrency: 2 * (options.concurrency ?? 4), signal: options.signal });
-    const results = await mapSettled(jobs, options.concurrency ?? 4, async (job): Promise<SyncedImage> => {
+    const progress = syncProgress(options.onEvent, jobs.length);
+    const results = await mapSettled(jobs, options.concurrency ?? 4, async (job, i): Promise<SyncedImage> => {
       const source = new RegistryStore(await sources.get(job.entry.registry), job.entry.repository, {
         reference: job.target,
       });
       const target = new RegistryStore(destClient, job.destRepo, { reference: job.destRef });
       const all = options.all === true || job.entry.platforms === "all";
-      const result = await copyImage(source, target, { ...options, all, session });
-      return {
-        source: job.source,
-        destination: `${destRegistry}/${job.destRepo}${sep(job.destRef)}${job.destRef}`,
-        digest: result.digest,
-      };
+      try {
+        const result = await copyImage(source, target, {
+          ...options,
+          all,
+          session,
+          onEvent: progress.copy(i),
+        });
+        return {
+          source: job.source,
+          destination: `${destRegistry}/${job.destRepo}${sep(job.destRef)}${job.destRef}`,
+          digest: result.digest,
+        };
+      } finally {
+        progress.imageDone();
+      }
     });
+    progress.flush();
     const synced = results.map((r, i) => outcome(r, jobs[i] as Job, destRegistry));
     for (const s of synced) options.onImage?.(s);
     const failed = synced.filter((s) => s.error !== undefined);
@@ -106,6 +134,39 @@ async function runSync(file: string, dest: string, options: SyncOptions): Promis
   } finally {
     await Promise.all([sources.close(), targets.close()]);
   }
+}
+
+/** The sync's running count, fed by each image's copy events. */
+function syncProgress(
+  onEvent: SyncOptions["onEvent"],
+  imagesTotal: number,
+): { copy: (job: number) => CopyOptions["onEvent"]; imageDone: () => void; flush: () => void } {
+  if (onEvent === undefined)
+    return { copy: () => undefined, imageDone: () => undefined, flush: () => undefined };
+  const events = throttleEvents(onEvent, {
+    frequent: () => true,
+    final: (e) => e.imagesDone === imagesTotal,
+  });
+  let imagesDone = 0;
+  const tell = (): void =>
+    events.emit({ type: "bytes", bytesDone: tally.done, bytesTotal: tally.total, imagesDone, imagesTotal });
+  const tally = new BlobTally(0, tell);
+  return {
+    copy: (job) => {
+      let done = 0;
+      return (e) => {
+        if (e.type === "plan") tally.grow(e.bytes);
+        if (e.type !== "bytes") return;
+        tally.streamed(String(job), e.bytesDone - done);
+        done = e.bytesDone;
+      };
+    },
+    imageDone: () => {
+      imagesDone++;
+      tell();
+    },
+    flush: events.flush,
+  };
 }
 
 async function planJobs(

@@ -84,14 +84,14 @@ describe("create-bundle: bad input and faults leave nothing under the final name
       [MAIN, "create-bundle", "-f", list, "-o", out, "--cache", join(dir, "cache-int")],
       {
         stdio: ["ignore", "ignore", "pipe"],
-        env: { PATH: process.env.PATH, HOME: dir },
+        env: { PATH: process.env.PATH, HOME: dir, AIRLOCK_PROGRESS_INTERVAL_MS: "50" },
       },
     );
     let stderr = "";
     let sent = false;
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (!sent && stderr.includes("downloading")) sent = child.kill("SIGINT");
+      if (!sent && stderr.includes("fetching: ")) sent = child.kill("SIGINT");
     });
     const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
     assert.equal(code, 130, stderr);

@@ -1,8 +1,9 @@
 import { formatBytes } from "../../plan/diff-format.js";
 import { flag, stringValue, type Command } from "../command.js";
 import { describeContent } from "../counts.js";
-import { bundleProgress } from "../bundle-progress.js";
 import { writeJson } from "../output.js";
+import { createProgress, showing } from "../progress.js";
+import { onBundleEvent } from "../progress-events.js";
 import { parseConcurrency, parseSize } from "../parse.js";
 
 export const createBundleCommand: Command = {
@@ -42,9 +43,9 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
     const platforms = values.platform;
     const split = stringValue(values, "split");
     const { createBundle } = await import("../../verbs/create-bundle.js");
-    const progress = await bundleProgress(io.stderr, flag(values, "quiet"));
-    try {
-      const result = await createBundle({
+    const progress = await createProgress(io.stderr, { enabled: !flag(values, "quiet"), say });
+    const result = await showing(progress, () =>
+      createBundle({
         ...remote,
         file: stringValue(values, "file"),
         lockFile: stringValue(values, "lock"),
@@ -54,20 +55,17 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
         cacheDir: stringValue(values, "cache"),
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
         splitBytes: split === undefined ? undefined : parseSize(split),
-        onEvent: progress.onEvent,
-      });
-      progress.stop();
-      if (json) await writeJson(io.stdout, result);
-      if (!flag(values, "quiet")) {
-        const where = result.parts.length > 1 ? `${result.parts.length} parts` : result.file;
-        say(
-          `wrote ${where} (${formatBytes(result.size)}): ${describeContent(result)}; ${result.downloaded} downloaded, ${result.cached} from cache`,
-        );
-        for (const p of result.parts) say(`sha256 ${p.sha256}  ${p.file}`);
-        say(`checksums in ${result.sha256File}`);
-      }
-    } finally {
-      progress.stop();
+        onEvent: onBundleEvent(progress),
+      }),
+    );
+    if (json) await writeJson(io.stdout, result);
+    if (!flag(values, "quiet")) {
+      const where = result.parts.length > 1 ? `${result.parts.length} parts` : result.file;
+      say(
+        `wrote ${where} (${formatBytes(result.size)}): ${describeContent(result)}; ${result.downloaded} downloaded, ${result.cached} from cache`,
+      );
+      for (const p of result.parts) say(`sha256 ${p.sha256}  ${p.file}`);
+      say(`checksums in ${result.sha256File}`);
     }
   },
 };

@@ -1,7 +1,14 @@
-import type { CopyOptions, CopyResult } from "../../verbs/copy.js";
+import type { CopyEvent, CopyOptions, CopyResult } from "../../verbs/copy.js";
 import type { PullFormat } from "../../verbs/pull-push.js";
 import { sideTlsOptions } from "../argv.js";
-import { flag, stringValue, type Command, type OptionSpec, type OptionValues } from "../command.js";
+import {
+  flag,
+  stringValue,
+  type Command,
+  type CommandContext,
+  type OptionSpec,
+  type OptionValues,
+} from "../command.js";
 import {
   SIDE_CREDS_HELP,
   SIDE_CREDS_OPTIONS,
@@ -10,6 +17,8 @@ import {
 } from "../credential-flags.js";
 import { writeJson, writeLines } from "../output.js";
 import { parseConcurrency } from "../parse.js";
+import { createProgress, showing } from "../progress.js";
+import { onCopyEvent } from "../progress-events.js";
 
 const SELECT_OPTIONS: OptionSpec = {
   all: { type: "boolean", short: "a" },
@@ -52,6 +61,15 @@ function selectOptions(values: OptionValues, remote: CopyOptions): CopyOptions {
     concurrency: parseConcurrency(stringValue(values, "concurrency")),
     ...sideTlsOptions(values),
   };
+}
+
+/** Runs a copy with the progress display fed by its events. */
+async function withProgress<T>(
+  ctx: CommandContext,
+  run: (onEvent: (e: CopyEvent) => void) => Promise<T>,
+): Promise<T> {
+  const progress = await createProgress(ctx.io.stderr, { enabled: !flag(ctx.values, "quiet"), say: ctx.say });
+  return await showing(progress, () => run(onCopyEvent(progress)));
 }
 
 async function report(
@@ -97,11 +115,8 @@ ${SIDE_CREDS_HELP}`,
     const [src = "", dst = ""] = ctx.positionals;
     const sides = await sideCredentials(ctx.values, ctx.io, ctx.remote.signal);
     const { copyImage } = await import("../../verbs/copy.js");
-    const result = await copyImage(
-      src,
-      dst,
-      withSideCredentials(selectOptions(ctx.values, ctx.remote), sides),
-    );
+    const options = withSideCredentials(selectOptions(ctx.values, ctx.remote), sides);
+    const result = await withProgress(ctx, (onEvent) => copyImage(src, dst, { ...options, onEvent }));
     await report(result, { source: src, destination: dst, done: `copied ${src} to ${dst}` }, ctx);
   },
 };
@@ -124,7 +139,8 @@ ${SELECT_HELP}`,
     const [ref = "", file = ""] = positionals;
     const format = (stringValue(values, "format") ?? "docker") as PullFormat;
     const { pullImage } = await import("../../verbs/pull-push.js");
-    const result = await pullImage(ref, file, { ...selectOptions(values, remote), format });
+    const options = { ...selectOptions(values, remote), format };
+    const result = await withProgress(ctx, (onEvent) => pullImage(ref, file, { ...options, onEvent }));
     await report(result, { source: ref, destination: file, done: `pulled ${ref} into ${file}` }, ctx);
   },
 };
@@ -147,7 +163,8 @@ ${SELECT_HELP}`,
     const [file = "", ref = ""] = positionals;
     const options = selectOptions(values, remote);
     const { pushImage } = await import("../../verbs/pull-push.js");
-    const result = await pushImage(file, ref, { ...options, all: options.all === true ? true : undefined });
+    const all = options.all === true ? true : undefined;
+    const result = await withProgress(ctx, (onEvent) => pushImage(file, ref, { ...options, all, onEvent }));
     await report(result, { source: file, destination: ref, done: `pushed ${file} to ${ref}` }, ctx);
   },
 };

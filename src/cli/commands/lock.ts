@@ -6,7 +6,7 @@ import { describeContent } from "../counts.js";
 import { ExitCode } from "../exit-codes.js";
 import { writeJson, writeOut } from "../output.js";
 import { parseConcurrency } from "../parse.js";
-import { createProgress } from "../progress.js";
+import { createProgress, showing } from "../progress.js";
 
 const FILE_OPTION = { file: { type: "string", short: "f" } } as const;
 
@@ -46,26 +46,27 @@ the last lock keep their pins; nothing is written if any entry fails.
     }
     if (flag(values, "check")) return await runCheck(file, output, { io, say, log, json });
     const { lockImageList } = await import("../../verbs/lock.js");
-    const progress = await createProgress(io.stderr, "resolving");
-    try {
-      const result = await lockImageList({
+    const progress = await createProgress(io.stderr, {
+      enabled: !flag(values, "quiet"),
+      say,
+      unit: "images",
+    });
+    const result = await showing(progress, () =>
+      lockImageList({
         ...remote,
         file,
         output,
         update: flag(values, "update") ? (positionals.length > 0 ? positionals : true) : undefined,
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
         cacheDir: stringValue(values, "cache"),
-        onProgress: (done, total, ref) => progress.update(done, total, ref),
-      });
-      progress.stop();
-      const t = result.lock.totals;
-      if (json) await writeJson(io.stdout, { lockFile: result.lockFile, written: result.written, totals: t });
-      const platforms = result.lock.entries.flatMap((e) => e.images.flatMap((i) => i.platforms)).length;
-      const what = `${describeContent({ ...t, platforms })}, ${formatBytes(t.bytes)} (${formatBytes(t.bytesWithoutDedup)} without sharing)`;
-      say(result.written ? `wrote ${result.lockFile}: ${what}` : `${result.lockFile} is up to date: ${what}`);
-    } finally {
-      progress.stop();
-    }
+        onProgress: (done, total) => progress.update("resolving", done, total),
+      }),
+    );
+    const t = result.lock.totals;
+    if (json) await writeJson(io.stdout, { lockFile: result.lockFile, written: result.written, totals: t });
+    const platforms = result.lock.entries.flatMap((e) => e.images.flatMap((i) => i.platforms)).length;
+    const what = `${describeContent({ ...t, platforms })}, ${formatBytes(t.bytes)} (${formatBytes(t.bytesWithoutDedup)} without sharing)`;
+    say(result.written ? `wrote ${result.lockFile}: ${what}` : `${result.lockFile} is up to date: ${what}`);
   },
 };
 

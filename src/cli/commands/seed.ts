@@ -5,7 +5,8 @@ import { describeContent } from "../counts.js";
 import type { PushBundleResult } from "../../verbs/push-bundle.js";
 import { writeJson, writeOut } from "../output.js";
 import { parseConcurrency, parseSize } from "../parse.js";
-import { createProgress } from "../progress.js";
+import { createProgress, showing } from "../progress.js";
+import { onPushEvent, onVerifyEvent } from "../progress-events.js";
 import { reportFailures } from "../report.js";
 
 export const verifyBundleCommand: Command = {
@@ -20,9 +21,12 @@ fails, naming each problem.
   --json   the reports as JSON on stdout`,
   options: {},
   args: [1, Infinity],
-  async run({ positionals, remote, io, say, json }) {
+  async run({ positionals, values, remote, io, say, json }) {
     const { verifyBundles } = await import("../../verbs/inspect-bundle.js");
-    const reports = await verifyBundles(positionals, { signal: remote.signal });
+    const progress = await createProgress(io.stderr, { enabled: !flag(values, "quiet"), say });
+    const reports = await showing(progress, () =>
+      verifyBundles(positionals, { signal: remote.signal, onEvent: onVerifyEvent(progress) }),
+    );
     if (json) return void (await writeJson(io.stdout, reports));
     for (const r of reports) {
       say(`${r.file}: ok (${describeContent(r)}, ${formatBytes(r.bytes)} verified)`);
@@ -97,11 +101,10 @@ Images that fail for the same reason are told in one line, before what was pushe
     if (to === undefined) throw new AirlockError("ERR_USAGE", "push-bundle needs --to REGISTRY[/PREFIX]");
     const quiet = flag(values, "quiet");
     const { pushBundle } = await import("../../verbs/push-bundle.js");
-    const progress = await createProgress(quiet ? nullStream() : io.stderr, "pushing");
-    let total = 0;
-    let done = 0;
-    try {
-      const result = await pushBundle(positionals, {
+    const dryRun = flag(values, "dry-run");
+    const progress = await createProgress(io.stderr, { enabled: !quiet, say });
+    const result = await showing(progress, () =>
+      pushBundle(positionals, {
         ...remote,
         to,
         keepHost: flag(values, "keep-host"),
@@ -110,31 +113,16 @@ Images that fail for the same reason are told in one line, before what was pushe
         sparseIndex: choice(values, "sparse-index", ["filter", "upstream"] as const),
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
         chunkSize: chunkSizeOf(stringValue(values, "chunk-size")),
-        dryRun: flag(values, "dry-run"),
+        dryRun,
         journalFile: stringValue(values, "journal"),
-        onEvent: (e) => {
-          if (e.type === "bundle") total += e.bytes;
-          if (e.type === "bytes") progress.update((done += e.n), total, "");
-          if (e.type === "image" && !quiet) {
-            progress.stop();
-            const o = e.outcome;
-            say(
-              `${o.status}: ${o.reference} -> ${o.repository}${o.tag !== undefined ? `:${o.tag}` : `@${o.digest}`}`,
-            );
-            if (o.note !== undefined) say(`  note: ${o.note}`);
-          }
-        },
-      });
-      progress.stop();
-      if (json) await writeJson(io.stdout, result);
-      // What failed first, then what was pushed; nothing pushed needs no summary.
-      const code = reportFailures(result.failures, { stderr: io.stderr, log, json });
-      if (result.images.length > 0 || result.failures.length === 0)
-        say(pushSummary(result, flag(values, "dry-run")));
-      return code;
-    } finally {
-      progress.stop();
-    }
+        onEvent: onPushEvent(progress, dryRun),
+      }),
+    );
+    if (json) await writeJson(io.stdout, result);
+    // What failed first, then what was pushed; nothing pushed needs no summary.
+    const code = reportFailures(result.failures, { stderr: io.stderr, log, json });
+    if (result.images.length > 0 || result.failures.length === 0) say(pushSummary(result, dryRun));
+    return code;
   },
 };
 
@@ -168,8 +156,4 @@ function chunkSizeOf(text: string | undefined): number | undefined {
       `--chunk-size "${text}" is not a size of 4K or more (e.g. 16M, 64MiB)`,
     );
   }
-}
-
-function nullStream(): NodeJS.WritableStream {
-  return { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream;
 }

@@ -6,6 +6,8 @@ import { SIDE_CREDS_OPTIONS, sideCredentials, withSideCredentials } from "../cre
 import type { ImageFailure } from "../failures.js";
 import { writeJson, writeLines } from "../output.js";
 import { parseConcurrency } from "../parse.js";
+import { createProgress, showing } from "../progress.js";
+import { onSyncEvent } from "../progress-events.js";
 import { reportFailures } from "../report.js";
 
 export const syncCommand: Command = {
@@ -55,15 +57,19 @@ skopeo's own form "--src yaml --dest docker FILE DEST" works too.
     const { syncImages } = await import("../../verbs/sync.js");
     const told: SyncedImage[] = [];
     let synced: SyncedImage[];
+    const progress = await createProgress(io.stderr, { enabled: !flag(values, "quiet"), say });
     try {
-      synced = await syncImages(positionals[0] ?? "", dest, {
-        ...remote,
-        ...withSideCredentials(sideTlsOptions(values), sides),
-        all: flag(values, "all"),
-        scoped: flag(values, "scoped"),
-        concurrency: parseConcurrency(stringValue(values, "concurrency")),
-        onImage: (s) => void told.push(s),
-      });
+      synced = await showing(progress, () =>
+        syncImages(positionals[0] ?? "", dest, {
+          ...remote,
+          ...withSideCredentials(sideTlsOptions(values), sides),
+          all: flag(values, "all"),
+          scoped: flag(values, "scoped"),
+          concurrency: parseConcurrency(stringValue(values, "concurrency")),
+          onImage: (s) => void told.push(s),
+          onEvent: onSyncEvent(progress),
+        }),
+      );
     } catch (err) {
       // Every image told and some failed: the failures are grouped below; anything else stands.
       if (remote.signal?.aborted === true || !told.some((s) => s.error !== undefined)) throw err;
