@@ -9,13 +9,14 @@ import type { CopyEvent } from "../verbs/copy.js";
 import type { VerifyEvent } from "../verbs/inspect-bundle.js";
 import type { PushEvent } from "../verbs/push-bundle.js";
 import type { SyncEvent } from "../verbs/sync.js";
+import { describeContent } from "./counts.js";
 import type { Progress } from "./progress.js";
 
 export function onBundleEvent(progress: Progress): (e: BundleEvent) => void {
   return (e) => {
     if (e.type === "preflight") {
       progress.log(
-        `carrying ${e.images} images (${e.platforms} platform manifests), ${e.blobs} unique blobs, ${formatBytes(e.bytes)} -> ${e.output} (${formatBytes(e.tarBytes)})`,
+        `carrying ${describeContent(e)}, ${formatBytes(e.bytes)} -> ${e.output} (${formatBytes(e.tarBytes)})`,
       );
     } else if (e.type === "fetch") {
       const detail = [e.active > 0 ? `${e.active} active` : "", e.cached > 0 ? `${e.cached} cached` : ""];
