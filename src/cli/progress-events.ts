@@ -32,6 +32,7 @@ export function onPushEvent(progress: Progress, dryRun: boolean): (e: PushEvent)
   const phase = dryRun ? "checking" : "pushing";
   return (e) => {
     if (e.type === "bytes") progress.update(phase, e.bytesDone, e.bytesTotal);
+    if (e.type === "retry") progress.log(`retrying ${e.images} images that failed for a retryable cause`);
     if (e.type !== "image") return;
     const o = e.outcome;
     progress.log(

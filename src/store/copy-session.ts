@@ -121,6 +121,12 @@ export class CopySession {
       pending = first === undefined ? transfer() : first.catch(() => undefined).then(transfer);
       if (first === undefined) this.#first.set(firstKey, pending);
       this.#inflight.set(key, pending);
+      // A failed transfer is forgotten, so that a later pass tries the blob afresh.
+      const settled = pending;
+      settled.catch(() => {
+        if (this.#inflight.get(key) === settled) this.#inflight.delete(key);
+        if (this.#first.get(firstKey) === settled) this.#first.delete(firstKey);
+      });
     }
     return pending;
   }
@@ -141,6 +147,10 @@ export class CopySession {
     if (pending === undefined) {
       pending = this.#limiter.run(() => this.#store(source, target, blob, progress), blob.size);
       perTarget.set(blob.digest, pending);
+      const settled = pending;
+      settled.catch(() => {
+        if (perTarget.get(blob.digest) === settled) perTarget.delete(blob.digest);
+      });
     }
     return pending;
   }

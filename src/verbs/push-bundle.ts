@@ -15,11 +15,11 @@ import { CopySession, type BlobProgress, type CopyStats } from "../store/copy-se
 import { PushJournal, defaultJournalPath } from "../store/push-journal.js";
 import { RegistryStore } from "../store/registry-store.js";
 import { BlobTally } from "../util/blob-tally.js";
-import { mapSettled } from "../util/pool.js";
 import { reachedTotal, throttleEvents } from "../util/throttle.js";
 import type { RegistryClient } from "../registry/client.js";
 import type { RemoteOptions } from "./options.js";
 import { hostPlatform } from "./resolve.js";
+import { mapWithSecondPass } from "./second-pass.js";
 
 export type { ExistingTagPolicy, SparseIndexPolicy } from "../store/copy-graph.js";
 /** What a push did (or, in a dry run, would do) with blobs, manifests and tags. */
@@ -61,7 +61,9 @@ export interface PushBundleOptions extends RemoteOptions {
 export type PushEvent =
   | { type: "bundle"; file: string; images: number; bytes: number }
   | { type: "bytes"; bytesDone: number; bytesTotal: number }
-  | { type: "image"; outcome: ImageOutcome };
+  | { type: "image"; outcome: ImageOutcome }
+  /** Images that failed for a retryable cause get a second pass at the end of the run. */
+  | { type: "retry"; images: number };
 
 export interface PushBundleResult {
   images: ImageOutcome[];
@@ -69,6 +71,8 @@ export interface PushBundleResult {
   stats: PushStats;
   /** The push journal used. */
   journals: string[];
+  /** Images that failed for a retryable cause and were tried again at the end of the run. */
+  retried: number;
 }
 
 export interface ImageOutcome {
@@ -130,6 +134,7 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
     failures: [],
     stats: session.stats,
     journals: [journalFile],
+    retried: 0,
   };
   const tally = new BlobTally(
     sources.reduce((n, s) => n + bundleBytes(s), 0),
@@ -169,11 +174,16 @@ async function pushOne(run: PushRun): Promise<void> {
   options.onEvent?.({ type: "bundle", file: source.reader.file, images: refs.length, bytes });
   // Images mostly wait on their blobs, which the session's limiter bounds and orders largest first;
   // more images in flight than blob slots lets it see (and start) the large ones early.
-  const outcomes = await mapSettled(refs, 4 * (options.concurrency ?? 8), async (ref) => {
+  const push = async (ref: (typeof refs)[number]): Promise<ImageOutcome> => {
     const outcome = await pushImage(run, ref.reference, ref.descriptor);
     options.onEvent?.({ type: "image", outcome });
     return outcome;
+  };
+  const { results: outcomes, retried } = await mapWithSecondPass(refs, 4 * (options.concurrency ?? 8), push, {
+    signal: options.signal,
+    onRetry: (images) => options.onEvent?.({ type: "retry", images }),
   });
+  result.retried += retried;
   // Ctrl-C ends the run: the images it cut short did not fail each on their own.
   if (options.signal?.aborted === true) {
     throw new AirlockError("ERR_ABORTED", "push interrupted", { cause: options.signal.reason });

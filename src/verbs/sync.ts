@@ -13,6 +13,7 @@ import { ClientPool } from "./client-pool.js";
 import { copyImage, type CopyOptions } from "./copy.js";
 import type { RemoteOptions } from "./options.js";
 import { RegistryResolver } from "./registry-resolver.js";
+import { mapWithSecondPass } from "./second-pass.js";
 import { withLinkedSignal } from "../util/linked-signal.js";
 
 export interface SyncOptions extends RemoteOptions {
@@ -97,28 +98,26 @@ async function runSync(file: string, dest: string, options: SyncOptions): Promis
     // so no manifest is PUT while a blob under it is still arriving from another image's copy.
     const session = new CopySession({ concurrency: 2 * (options.concurrency ?? 4), signal: options.signal });
     const progress = syncProgress(options.onEvent, jobs.length);
-    const results = await mapSettled(jobs, options.concurrency ?? 4, async (job, i): Promise<SyncedImage> => {
+    const syncOne = async (job: Job, i: number): Promise<SyncedImage> => {
       const source = new RegistryStore(await sources.get(job.entry.registry), job.entry.repository, {
         reference: job.target,
       });
       const target = new RegistryStore(destClient, job.destRepo, { reference: job.destRef });
       const all = options.all === true || job.entry.platforms === "all";
-      try {
-        const result = await copyImage(source, target, {
-          ...options,
-          all,
-          session,
-          onEvent: progress.copy(i),
-        });
-        return {
-          source: job.source,
-          destination: `${destRegistry}/${job.destRepo}${sep(job.destRef)}${job.destRef}`,
-          digest: result.digest,
-        };
-      } finally {
-        progress.imageDone();
-      }
+      const result = await copyImage(source, target, { ...options, all, session, onEvent: progress.copy(i) });
+      progress.imageDone();
+      return {
+        source: job.source,
+        destination: `${destRegistry}/${job.destRepo}${sep(job.destRef)}${job.destRef}`,
+        digest: result.digest,
+      };
+    };
+    // Images that failed for a retryable cause get a second pass before the run reports failure.
+    const { results } = await mapWithSecondPass(jobs, options.concurrency ?? 4, syncOne, {
+      signal: options.signal,
     });
+    // The images that failed for good are done too.
+    for (const r of results) if (r.status === "rejected") progress.imageDone();
     progress.flush();
     const synced = results.map((r, i) => outcome(r, jobs[i] as Job, destRegistry));
     for (const s of synced) options.onImage?.(s);

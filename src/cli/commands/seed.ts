@@ -133,7 +133,10 @@ function pushSummary(result: PushBundleResult, dryRun: boolean): string {
   }
   const failed = result.failures.length;
   const pushed = `${result.images.length} images: ${s.uploaded} blobs uploaded (${formatBytes(s.bytesUploaded)}), ${s.mounted} mounted, ${s.skipped} already there; ${s.manifests} manifests, ${s.tags} tags`;
-  return failed === 0 ? pushed : `${failed} of ${failed + result.images.length} images failed; ${pushed}`;
+  const retried = result.retried > 0 ? `; ${result.retried} retried at the end of the run` : "";
+  return failed === 0
+    ? pushed + retried
+    : `${failed} of ${failed + result.images.length} images failed; ${pushed}${retried}`;
 }
 
 function choice<T extends string>(values: OptionValues, name: string, allowed: readonly T[]): T | undefined {
