@@ -4,10 +4,12 @@
  * the `blobs/` and `blobs/sha256/` directories, then `blobs/sha256/<hex>`
  * for each blob in the given order. A thin layer over the one tar writer.
  */
+import { isAirlockError } from "../errors.js";
 import { parseDigest } from "../oci/digest.js";
 import { TarLayout, type TarEntrySpec, type TarSlot } from "../store/tar-layout.js";
 import { TarWriter, type WrittenTar } from "../store/tar-writer.js";
 import type { BlobReader } from "../store/types.js";
+import { mapSettled } from "../util/pool.js";
 
 export interface TarFile {
   name: string;
@@ -22,6 +24,8 @@ export interface TarBlob {
 export interface WriteTarOptions {
   signal?: AbortSignal;
   onBytes?: (n: number) => void;
+  /** Blobs streamed into their places at once (default 1: in order, hashed as written). */
+  concurrency?: number;
 }
 
 const DIRECTORIES = ["blobs/", "blobs/sha256/"];
@@ -49,7 +53,7 @@ export function bundleTarLayout(
 
 /**
  * Writes the bundle tar, each blob streamed from `source` (which verifies
- * it). The archive is built as `<file>.partial`, synced, and renamed only
+ * it) straight to its place, `concurrency` at a time. The archive is built as `<file>.partial`, synced, and renamed only
  * when complete; the same files and blobs give the same bytes.
  */
 export async function writeLayoutTar(
@@ -74,9 +78,12 @@ export async function writeLayoutTar(
   try {
     for (const f of files) await tar.write(slot(f.name), f.bytes);
     for (const dir of DIRECTORIES) await tar.write(slot(dir), Buffer.alloc(0));
-    for (const blob of blobs) {
+    const results = await mapSettled(blobs, options.concurrency ?? 1, async (blob) => {
       await tar.write(slot(blobEntryName(blob.digest)), await source.fetch(blob, { signal: options.signal }));
-    }
+    });
+    const failed = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+    if (failed.length > 0)
+      throw failed.find((e) => isAirlockError(e) && e.code !== "ERR_ABORTED") ?? failed[0];
   } catch (err) {
     await tar.abort();
     throw err;

@@ -12,16 +12,23 @@ import type { SyncEvent } from "../verbs/sync.js";
 import { describeContent } from "./counts.js";
 import type { Progress } from "./progress.js";
 
+/**
+ * create-bundle: "fetching" while blobs arrive, then "writing" for what is
+ * left of the tar. Writes overlap the downloads (each blob streams to its
+ * place as it arrives), so a write count shows only once fetching is done.
+ */
 export function onBundleEvent(progress: Progress): (e: BundleEvent) => void {
+  let fetched = false;
   return (e) => {
     if (e.type === "preflight") {
       progress.log(
         `carrying ${describeContent(e)}, ${formatBytes(e.bytes)} -> ${e.output} (${formatBytes(e.tarBytes)})`,
       );
     } else if (e.type === "fetch") {
+      fetched = e.bytesDone >= e.bytesTotal && e.active === 0;
       const detail = [e.active > 0 ? `${e.active} active` : "", e.cached > 0 ? `${e.cached} cached` : ""];
       progress.update("fetching", e.bytesDone, e.bytesTotal, detail.filter((d) => d !== "").join(", "));
-    } else {
+    } else if (fetched || e.bytesDone >= e.bytesTotal) {
       progress.update("writing", e.bytesDone, e.bytesTotal);
     }
   };

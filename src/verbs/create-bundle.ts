@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, stat, statfs } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { planBundleContent, type BundleBlob, type BundleContent } from "../bundle/content.js";
+import { CachingFetcher } from "../bundle/caching-fetcher.js";
 import { fetchToCache, type FetchProgress } from "../bundle/fetch.js";
 import { BUNDLE_LOCK_NAME, OCI_LAYOUT_BYTES, indexJsonBytes } from "../bundle/layout.js";
 import { splitLock } from "../bundle/split.js";
@@ -163,8 +164,10 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
     bytes: all.bytes,
     tarBytes,
   });
-  const fetched = await fillCache(all, cache, list, options);
-  const parts = await writeParts(plans, cache, tarBytes, options);
+  const { parts, fetched } =
+    plans.length === 1
+      ? await writeInOnePass(plans[0] as PartPlan, cache, list, options)
+      : await writeAfterFetching(plans, all, cache, list, tarBytes, options);
   const sha256File = `${output}.sha256`;
   await writeFileAtomic(sha256File, parts.map((p) => `${p.sha256}  ${basename(p.file)}\n`).join(""));
   const first = parts[0] as BundlePart;
@@ -229,6 +232,57 @@ function planParts(lock: Lock, output: string, splitBytes: number | undefined): 
 export function partName(output: string, n: number, total: number): string {
   const stem = output.endsWith(".tar") ? output.slice(0, -4) : output;
   return `${stem}.part${n}-of-${total}.tar`;
+}
+
+/**
+ * One bundle: every blob streams into its place in the tar (positional
+ * writes, the layout fixed by the lock), from the cache or straight from its
+ * registry (kept in the cache on the way), several at once.
+ */
+async function writeInOnePass(
+  plan: PartPlan,
+  cache: BlobDir,
+  list: ImageList,
+  options: CreateBundleOptions,
+): Promise<{ parts: BundlePart[]; fetched: FetchProgress }> {
+  const pool = new ClientPool(options, list.registries);
+  try {
+    const sourceOf = async (blob: BundleBlob): Promise<ImageSource> =>
+      new RegistryStore(await pool.get(blob.registry), blob.repository);
+    const fetcher = await CachingFetcher.open(plan.content.blobs, sourceOf, cache, (p) =>
+      options.onEvent?.({ type: "fetch", ...p }),
+    );
+    let written = 0;
+    const tar = await writeLayoutTar(plan.output, plan.files, plan.content.blobs, fetcher, {
+      signal: options.signal,
+      concurrency: options.concurrency ?? 8,
+      onBytes: (n) =>
+        options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: plan.tarBytes }),
+    });
+    const fetched = await fetcher.settle();
+    const part = {
+      file: plan.output,
+      size: tar.size,
+      sha256: tar.sha256,
+      images: plan.content.images.length,
+    };
+    return { parts: [part], fetched };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Split bundles: a blob may go into several parts, so the cache is filled first, then each part written. */
+async function writeAfterFetching(
+  plans: PartPlan[],
+  all: BundleContent,
+  cache: BlobDir,
+  list: ImageList,
+  tarBytes: number,
+  options: CreateBundleOptions,
+): Promise<{ parts: BundlePart[]; fetched: FetchProgress }> {
+  const fetched = await fillCache(all, cache, list, options);
+  return { parts: await writeParts(plans, cache, tarBytes, options), fetched };
 }
 
 async function writeParts(

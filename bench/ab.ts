@@ -1,0 +1,61 @@
+// `node --import tsx bench/ab.ts OLD_CHECKOUT [NEW_CHECKOUT]`: create-bundle and push-bundle of the medium
+// workload by this checkout's build and by another's (e.g. a worktree of an earlier commit,
+// built), alternating, on the same machine and registry: a change must not make them slower.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startRegistry } from "../test/harness/registry.js";
+import { pushWorkload } from "./medium.js";
+import { measure, type Measured } from "./timing.js";
+
+const ROUNDS = Number(process.env.AB_ROUNDS ?? 3);
+const oldRoot = resolve(process.argv[2] ?? "");
+const sides = {
+  old: join(oldRoot, "dist/cli/main.js"),
+  new: resolve(process.argv[3] ?? join(import.meta.dirname, ".."), "dist/cli/main.js"),
+};
+
+const dir = await mkdtemp(join(tmpdir(), "airlock-ab-"));
+const source = await startRegistry("plain");
+try {
+  const medium = await pushWorkload(source.host, { refs: 40, bases: 2, baseMiB: 100, appMiB: 6 });
+  const list = join(dir, "medium.yaml");
+  const refs = medium.references.map((r) => `  - ${r}\n`).join("");
+  await writeFile(list, `defaults:\n  platforms: all\nimages:\n${refs}`);
+  await measure(sides.new, ["lock", "-f", list, "--cache", join(dir, "lock-cache")]);
+  const results: Record<string, { create: Measured[]; push: Measured[] }> = {
+    old: { create: [], push: [] },
+    new: { create: [], push: [] },
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? (["old", "new"] as const) : (["new", "old"] as const);
+    for (const side of order) {
+      const cache = join(dir, `cache-${side}-${round}`);
+      const bundle = join(dir, `${side}-${round}.tar`);
+      const args = ["create-bundle", "-f", list, "-o", bundle, "--cache", cache, "--quiet"];
+      results[side]?.create.push(await measure(sides[side], args));
+      await rm(cache, { recursive: true, force: true });
+      const target = await startRegistry("plain");
+      try {
+        const journal = join(dir, `journal-${side}-${round}.jsonl`);
+        const push = ["push-bundle", bundle, "--to", target.host, "--quiet", "--journal", journal];
+        results[side]?.push.push(await measure(sides[side], push));
+      } finally {
+        await target.stop();
+        await rm(bundle, { force: true });
+      }
+    }
+  }
+  const line = (what: string, runs: Measured[]): string =>
+    `${what}: best ${Math.min(...runs.map((m) => m.seconds)).toFixed(2)} s (runs ${runs.map((m) => m.seconds.toFixed(2)).join(", ")}), peak RSS ${Math.max(...runs.map((m) => m.rssMiB)).toFixed(0)} MiB`;
+  for (const side of ["old", "new"] as const) {
+    const r = results[side];
+    if (r === undefined) continue;
+    process.stdout.write(
+      `${side}  ${line("create-bundle", r.create)}\n${side}  ${line("push-bundle", r.push)}\n`,
+    );
+  }
+} finally {
+  await source.stop();
+  await rm(dir, { recursive: true, force: true });
+}
