@@ -25,6 +25,7 @@ export function onBundleEvent(progress: Progress): (e: BundleEvent) => void {
         `carrying ${describeContent(e)}, ${formatBytes(e.bytes)} -> ${e.output} (${formatBytes(e.tarBytes)})`,
       );
     } else if (e.type === "fetch") {
+      if (fetched) return;
       fetched = e.bytesDone >= e.bytesTotal && e.active === 0;
       const detail = [e.active > 0 ? `${e.active} active` : "", e.cached > 0 ? `${e.cached} cached` : ""];
       progress.update("fetching", e.bytesDone, e.bytesTotal, detail.filter((d) => d !== "").join(", "));

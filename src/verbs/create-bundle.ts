@@ -3,7 +3,7 @@ import { mkdir, stat, statfs } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { planBundleContent, type BundleBlob, type BundleContent } from "../bundle/content.js";
 import { CachingFetcher } from "../bundle/caching-fetcher.js";
-import { fetchToCache, type FetchProgress } from "../bundle/fetch.js";
+import type { FetchProgress } from "../bundle/fetch.js";
 import { BUNDLE_LOCK_NAME, OCI_LAYOUT_BYTES, indexJsonBytes } from "../bundle/layout.js";
 import { splitLock } from "../bundle/split.js";
 import { tarSize } from "../store/tar-layout.js";
@@ -164,10 +164,7 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
     bytes: all.bytes,
     tarBytes,
   });
-  const { parts, fetched } =
-    plans.length === 1
-      ? await writeInOnePass(plans[0] as PartPlan, cache, list, options)
-      : await writeAfterFetching(plans, all, cache, list, tarBytes, options);
+  const { parts, fetched } = await writeBundles(plans, all, cache, list, options);
   const sha256File = `${output}.sha256`;
   await writeFileAtomic(sha256File, parts.map((p) => `${p.sha256}  ${basename(p.file)}\n`).join(""));
   const first = parts[0] as BundlePart;
@@ -235,72 +232,58 @@ export function partName(output: string, n: number, total: number): string {
 }
 
 /**
- * One bundle: every blob streams into its place in the tar (positional
- * writes, the layout fixed by the lock), from the cache or straight from its
- * registry (kept in the cache on the way), several at once.
+ * Every part, one after another, each in one pass: every blob streams into
+ * its place in the part's tar (positional writes, the layout fixed by the
+ * lock), from the cache or straight from its registry (kept in the cache on
+ * the way, so a later part that shares it reads it from there), several at
+ * once.
  */
-async function writeInOnePass(
-  plan: PartPlan,
+async function writeBundles(
+  plans: PartPlan[],
+  all: BundleContent,
   cache: BlobDir,
   list: ImageList,
   options: CreateBundleOptions,
 ): Promise<{ parts: BundlePart[]; fetched: FetchProgress }> {
   const pool = new ClientPool(options, list.registries);
+  const sourceOf = async (blob: BundleBlob): Promise<ImageSource> =>
+    new RegistryStore(await pool.get(blob.registry), blob.repository);
+  const fetchTotal = plans.reduce((n, p) => n + p.content.bytes, 0);
+  const tarTotal = plans.reduce((n, p) => n + p.tarBytes, 0);
+  let fetchedBefore = 0;
+  let written = 0;
+  let downloaded = 0;
+  const parts: BundlePart[] = [];
   try {
-    const sourceOf = async (blob: BundleBlob): Promise<ImageSource> =>
-      new RegistryStore(await pool.get(blob.registry), blob.repository);
-    const fetcher = await CachingFetcher.open(plan.content.blobs, sourceOf, cache, (p) =>
-      options.onEvent?.({ type: "fetch", ...p }),
-    );
-    let written = 0;
-    const tar = await writeLayoutTar(plan.output, plan.files, plan.content.blobs, fetcher, {
-      signal: options.signal,
-      concurrency: options.concurrency ?? 8,
-      onBytes: (n) =>
-        options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: plan.tarBytes }),
-    });
-    const fetched = await fetcher.settle();
-    const part = {
-      file: plan.output,
-      size: tar.size,
-      sha256: tar.sha256,
-      images: plan.content.images.length,
-    };
-    return { parts: [part], fetched };
+    for (const plan of plans) {
+      const fetcher = await CachingFetcher.open(plan.content.blobs, sourceOf, cache, (p) =>
+        options.onEvent?.({
+          type: "fetch",
+          ...p,
+          bytesDone: fetchedBefore + p.bytesDone,
+          bytesTotal: fetchTotal,
+          downloaded: downloaded + p.downloaded,
+        }),
+      );
+      const tar = await writeLayoutTar(plan.output, plan.files, plan.content.blobs, fetcher, {
+        signal: options.signal,
+        concurrency: options.concurrency ?? 8,
+        onBytes: (n) => options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: tarTotal }),
+      });
+      downloaded += (await fetcher.settle()).downloaded;
+      fetchedBefore += plan.content.bytes;
+      parts.push({
+        file: plan.output,
+        size: tar.size,
+        sha256: tar.sha256,
+        images: plan.content.images.length,
+      });
+    }
   } finally {
     await pool.close();
   }
-}
-
-/** Split bundles: a blob may go into several parts, so the cache is filled first, then each part written. */
-async function writeAfterFetching(
-  plans: PartPlan[],
-  all: BundleContent,
-  cache: BlobDir,
-  list: ImageList,
-  tarBytes: number,
-  options: CreateBundleOptions,
-): Promise<{ parts: BundlePart[]; fetched: FetchProgress }> {
-  const fetched = await fillCache(all, cache, list, options);
-  return { parts: await writeParts(plans, cache, tarBytes, options), fetched };
-}
-
-async function writeParts(
-  plans: PartPlan[],
-  cache: BlobDir,
-  tarBytes: number,
-  options: CreateBundleOptions,
-): Promise<BundlePart[]> {
-  let written = 0;
-  const parts: BundlePart[] = [];
-  for (const p of plans) {
-    const tar = await writeLayoutTar(p.output, p.files, p.content.blobs, cache, {
-      signal: options.signal,
-      onBytes: (n) => options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: tarBytes }),
-    });
-    parts.push({ file: p.output, size: tar.size, sha256: tar.sha256, images: p.content.images.length });
-  }
-  return parts;
+  const fetched = { bytesDone: fetchTotal, bytesTotal: fetchTotal, active: 0, downloaded };
+  return { parts, fetched: { ...fetched, cached: all.blobs.length - downloaded } };
 }
 
 /** bundles/<list name>-<first 12 hex of the lock's sha256>.tar: the same lock gives the same name. */
@@ -392,25 +375,5 @@ async function checkSpace(
       "ERR_FILE",
       `not enough space in the cache ${cache.root}: it needs ${uncached} more bytes`,
     );
-  }
-}
-
-async function fillCache(
-  content: BundleContent,
-  cache: BlobDir,
-  list: ImageList,
-  options: CreateBundleOptions,
-): Promise<FetchProgress> {
-  const pool = new ClientPool(options, list.registries);
-  try {
-    const sourceOf = async (blob: BundleBlob): Promise<ImageSource> =>
-      new RegistryStore(await pool.get(blob.registry), blob.repository);
-    return await fetchToCache(content.blobs, sourceOf, cache, {
-      concurrency: options.concurrency ?? 8,
-      signal: options.signal,
-      onProgress: (p) => options.onEvent?.({ type: "fetch", ...p }),
-    });
-  } finally {
-    await pool.close();
   }
 }
