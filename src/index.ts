@@ -36,6 +36,7 @@ export { connectRegistry, type RegistryOptions } from "./registry/connect.js";
 export { RegistryClient, type FetchedManifest, type CallOptions } from "./registry/client.js";
 export { resolveCredential, type Credential, type CredentialSource } from "./registry/credentials.js";
 export type { RetryPolicy } from "./registry/retry.js";
+export type { RetryNotice, TransportStats } from "./registry/transport.js";
 export { VerifyStream } from "./stream/verify-stream.js";
 
 // Verbs

@@ -16,7 +16,7 @@ import { ExitCode } from "./exit-codes.js";
 import { commandHelp, mainHelp } from "./help.js";
 import { createLog, logLevelOf, type Log } from "./log.js";
 import { reportError, reportInterrupted, type ErrorSink } from "./report.js";
-import { parseDuration } from "./parse.js";
+import { parseDuration, parseRetryFor } from "./parse.js";
 
 /** Runs airlock with `argv` (without node and script); resolves to the exit code. Never throws. */
 export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
@@ -77,12 +77,14 @@ function alignLevelFlags(values: OptionValues, log: Log): void {
 function remoteOptions(values: OptionValues, log: Log, signal?: AbortSignal): RemoteOptions {
   const caFiles = values["ca-file"];
   const timeout = stringValue(values, "timeout");
+  const retryFor = stringValue(values, "retry-for");
   const options: RemoteOptions = {
     insecure: skipsTlsVerify(values),
     plainHttp: values["plain-http"] === true,
     caFiles: Array.isArray(caFiles) ? caFiles.map(String) : undefined,
     authFile: stringValue(values, "authfile"),
     timeoutMs: timeout === undefined ? undefined : parseDuration(timeout),
+    retryForMs: retryFor === undefined ? undefined : parseRetryFor(retryFor),
     onWarning: (message) => log.warn(message),
     signal,
   };

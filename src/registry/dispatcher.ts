@@ -26,21 +26,31 @@ export interface RegistryDispatcherOptions {
  * service, redirect targets): each origin goes direct or through its proxy
  * (CONNECT for https, absolute-URI forwarding for http), with the registry's
  * TLS options on the origin connection and the same time-outs everywhere.
+ * It remembers which origins have answered in this run, and has a sibling,
+ * `fresh`, that opens a new connection for every request (for retries).
  */
 export class RegistryDispatcher extends Dispatcher {
   readonly #opts: RegistryDispatcherOptions;
+  /** 1: connections kept alive and reused; 0: a new connection per request, closed after it. */
+  readonly #pipelining: 0 | 1;
   readonly #direct: Agent;
   readonly #proxied = new Map<string, ProxyAgent>();
+  /** Origins that have answered at least once, shared with the sibling. */
+  readonly #answered: Set<string>;
+  #fresh: RegistryDispatcher | undefined;
 
-  constructor(options: RegistryDispatcherOptions) {
+  constructor(options: RegistryDispatcherOptions, sibling?: { answered: Set<string> }) {
     super();
     this.#opts = options;
+    this.#pipelining = sibling === undefined ? 1 : 0;
+    this.#answered = sibling?.answered ?? new Set();
     const { connectMs, idleMs } = options.timeouts;
     this.#direct = new Agent({
       connect: { ...options.tls, timeout: connectMs },
       headersTimeout: idleMs,
       bodyTimeout: idleMs,
       keepAliveTimeout: KEEP_ALIVE_MS,
+      pipelining: this.#pipelining,
     });
   }
 
@@ -48,9 +58,26 @@ export class RegistryDispatcher extends Dispatcher {
     return this.#opts.timeouts;
   }
 
+  /** The same routes and options, but a new connection for every request: nothing stale can be reused. */
+  get fresh(): RegistryDispatcher {
+    if (this.#pipelining === 0) return this;
+    this.#fresh ??= new RegistryDispatcher(this.#opts, { answered: this.#answered });
+    return this.#fresh;
+  }
+
+  /** Notes that `url`'s origin answered (any status): from now on its failures are outages. */
+  markAnswered(url: URL): void {
+    this.#answered.add(url.origin);
+  }
+
+  /** True once `url`'s origin has answered in this run. */
+  hasAnswered(url: URL): boolean {
+    return this.#answered.has(url.origin);
+  }
+
   /** What a network error on `url` should say about the way it went. */
   context(url: URL): NetworkContext {
-    return { route: this.route(url), timeouts: this.#opts.timeouts };
+    return { route: this.route(url), timeouts: this.#opts.timeouts, answered: this.hasAnswered(url) };
   }
 
   /** How `url` is reached: direct, or through which proxy. */
@@ -65,11 +92,15 @@ export class RegistryDispatcher extends Dispatcher {
   }
 
   override async close(): Promise<void> {
-    await Promise.all([this.#direct, ...this.#proxied.values()].map((d) => d.close()));
+    await Promise.all([this.#direct, ...this.#proxied.values(), ...this.#siblings()].map((d) => d.close()));
   }
 
   override async destroy(): Promise<void> {
-    await Promise.all([this.#direct, ...this.#proxied.values()].map((d) => d.destroy()));
+    await Promise.all([this.#direct, ...this.#proxied.values(), ...this.#siblings()].map((d) => d.destroy()));
+  }
+
+  #siblings(): Dispatcher[] {
+    return this.#fresh === undefined ? [] : [this.#fresh];
   }
 
   #agentFor(proxy: URL): ProxyAgent {
@@ -83,7 +114,12 @@ export class RegistryDispatcher extends Dispatcher {
 
   #newProxyAgent(proxy: URL): ProxyAgent {
     const { connectMs, idleMs } = this.#opts.timeouts;
-    const timeouts = { headersTimeout: idleMs, bodyTimeout: idleMs, keepAliveTimeout: KEEP_ALIVE_MS };
+    const timeouts = {
+      headersTimeout: idleMs,
+      bodyTimeout: idleMs,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      pipelining: this.#pipelining,
+    };
     return new ProxyAgent({
       uri: proxy.href,
       // Plain-HTTP registries are reached by forwarding (GET http://host/v2/), as curl does; https by CONNECT.
@@ -96,6 +132,11 @@ export class RegistryDispatcher extends Dispatcher {
       factory: (origin, opts) => new Pool(origin, { ...timeouts, ...opts }),
     });
   }
+}
+
+/** Notes that `url`'s origin answered, when `dispatcher` keeps count. */
+export function markAnsweredOn(dispatcher: Dispatcher, url: URL): void {
+  if (dispatcher instanceof RegistryDispatcher) dispatcher.markAnswered(url);
 }
 
 /** The context of a request sent through `dispatcher`; empty for a foreign dispatcher. */

@@ -11,8 +11,10 @@ import { networkError, type NetworkContext } from "./network-error.js";
 import { NO_PROXY, proxyLabel, type ProxyConfig } from "./proxy.js";
 import {
   DEFAULT_RETRY,
-  backoffDelay,
+  RetryBudget,
+  formatBudget,
   isRetryableStatus,
+  mayBeStaleConnection,
   parseRetryAfter,
   waitBeforeRetry,
   type RetryPolicy,
@@ -35,6 +37,33 @@ export interface RegistryRequest {
   /** Named in errors, e.g. "manifest 127.0.0.1:5000/app:v1". */
   what: string;
   signal?: AbortSignal;
+  /**
+   * What may be retried: "all" (the default); "status", error statuses only,
+   * never a network failure (an upload's body: the registry may hold part of
+   * it, so the caller asks it how much or starts over); "none", one try.
+   */
+  retry?: "all" | "status" | "none";
+}
+
+/** One retry, as told to `onRetry` (for progress) and counted in the stats. */
+export interface RetryNotice {
+  registry: string;
+  /** What is retried, e.g. "blob 127.0.0.1:5000/app@sha256:…". */
+  what: string;
+  /** Why, in one line: the error's message. */
+  reason: string;
+  /** The wait before the next try, in ms; 0 when it follows at once (an upload restarted, a download resumed). */
+  delayMs: number;
+  /** After a network failure: how long this registry has not answered, in ms. */
+  unreachableForMs?: number;
+}
+
+/** What the transport retried so far. */
+export interface TransportStats {
+  /** Requests repeated after a failure (with a backoff), upload sessions restarted or resynced, downloads resumed. */
+  retries: number;
+  /** Requests sent again at once because a pooled connection had been closed by the peer (not counted as retries). */
+  reconnects: number;
 }
 
 export interface RegistryResponse {
@@ -62,6 +91,17 @@ export interface TransportOptions {
   retry?: Partial<RetryPolicy>;
   userAgent: string;
   onDebug?: (line: string) => void;
+  /** Told of every retry (after it is counted, before its wait). */
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+/** One request's tries so far. */
+interface Tries {
+  budget: RetryBudget;
+  /** Send the next try on a new connection. */
+  fresh: boolean;
+  /** A stale pooled connection was already replaced once. */
+  reconnected: boolean;
 }
 
 const MAX_REDIRECTS = 5;
@@ -69,8 +109,12 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
  * One registry's HTTP: connection reuse, scheme detection, authentication,
- * retries with backoff and Retry-After, and redirects that never carry
- * Authorization to another host.
+ * retries within a time budget (capped, jittered backoff; Retry-After
+ * honoured), and redirects that never carry Authorization to another host.
+ * Network failures are retried only once the registry has answered in this
+ * run: at the first contact a refused connection is a mistake, later an
+ * outage. A retry after a network failure goes on a new connection, and a
+ * pooled connection found closed is replaced at once, uncounted.
  */
 export class RegistryTransport {
   readonly #opts: TransportOptions;
@@ -79,6 +123,9 @@ export class RegistryTransport {
   readonly #auth: Authenticator;
   #scheme: Promise<"https" | "http"> | undefined;
   #plain = false;
+  /** When the registry last stopped answering (the first network failure since its last answer). */
+  #failingSince: number | undefined;
+  readonly stats: TransportStats = { retries: 0, reconnects: 0 };
 
   constructor(options: TransportOptions) {
     this.#opts = options;
@@ -101,6 +148,11 @@ export class RegistryTransport {
     return this.#opts.registry;
   }
 
+  /** The retry policy in force (the defaults with the options on top). */
+  get retryPolicy(): Readonly<RetryPolicy> {
+    return this.#retry;
+  }
+
   /** Base URL ("https://host:port") once the scheme is known. */
   async origin(signal?: AbortSignal): Promise<string> {
     // A failed detection (aborted, registry down) is not kept: the next request asks again.
@@ -115,25 +167,26 @@ export class RegistryTransport {
   async send(req: RegistryRequest): Promise<RegistryResponse> {
     throwIfAborted(req.signal);
     const url = new URL(req.path, await this.origin(req.signal));
+    const policy = req.retry === "none" ? { ...this.#retry, retryForMs: 0 } : this.#retry;
+    const tries: Tries = { budget: new RetryBudget(policy), fresh: false, reconnected: false };
     let authRounds = 0;
-    for (let attempt = 1; ; attempt++) {
-      const authorization = await this.#auth.authorization(req.scopes, req.signal);
-      const res = await this.#attempt(req, url, authorization, attempt);
-      if (res === "retry") continue;
+    for (;;) {
+      const sent = await this.#try(req, url, tries);
+      if (sent === "retry") continue;
+      const { res, authorization } = sent;
       // Only the registry's own origin may ask for credentials: a 401 from a redirect target is an error.
       if (res.status === 401 && authRounds < 2 && res.url.origin === url.origin) {
         await res.body.dump().catch(() => undefined);
         const challenge = parseChallenges(res.headers["www-authenticate"]);
         if (this.#auth.onUnauthorized(challenge, authorization !== undefined, req.scopes)) {
           authRounds++;
-          attempt--;
           continue;
         }
         throw this.#refused(req, url, authorization !== undefined);
       }
       if (req.expect.includes(res.status)) return res;
-      if (isRetryableStatus(res.status) && this.#canRetry(req, attempt)) {
-        await this.#pause(res, attempt, req);
+      if (isRetryableStatus(res.status) && tries.budget.fail()) {
+        await this.#pause(res, req, tries.budget);
         continue;
       }
       const details = req.method === "HEAD" ? [] : await readErrorDetails(res.body);
@@ -142,7 +195,15 @@ export class RegistryTransport {
     }
   }
 
-  /** How a request to `url` travels (direct or by which proxy) and its time-outs, for error messages. */
+  /**
+   * Counts a retry made above the transport (an upload restarted on a fresh
+   * session, resynced, a download resumed) and tells `onRetry`.
+   */
+  noteRetry(what: string, reason: string): void {
+    this.#notice({ registry: this.registry, what, reason, delayMs: 0 });
+  }
+
+  /** How a request to `url` travels (direct or by which proxy), its time-outs, whether its origin answered before. */
   networkContext(url: URL): NetworkContext {
     return this.#dispatcher.context(url);
   }
@@ -152,29 +213,56 @@ export class RegistryTransport {
     await this.#dispatcher.close();
   }
 
-  async #attempt(
+  /** One try: the response and the Authorization it carried, or "retry" when a failure is to be retried. */
+  async #try(
     req: RegistryRequest,
     url: URL,
-    authorization: string | undefined,
-    attempt: number,
-  ): Promise<RegistryResponse | "retry"> {
+    tries: Tries,
+  ): Promise<{ res: RegistryResponse; authorization: string | undefined } | "retry"> {
     try {
-      return await this.#followRedirects(req, url, authorization);
+      const authorization = await this.#auth.authorization(req.scopes, req.signal);
+      const dispatcher = tries.fresh ? this.#dispatcher.fresh : this.#dispatcher;
+      const res = await this.#followRedirects(req, url, dispatcher, authorization);
+      return { res, authorization };
     } catch (err) {
       if (req.signal?.aborted === true) throw abortedError(err);
-      const error = networkError(err, this.#opts.registry, req.method, url, this.networkContext(url));
-      if (error.retryable && this.#canRetry(req, attempt)) {
-        this.#debug(`${req.method} ${redactUrl(url)} failed (${error.message}); retrying`);
-        await waitBeforeRetry(backoffDelay(this.#retry, attempt), req.signal);
+      const mode = req.retry ?? "all";
+      if (
+        mode === "all" &&
+        !tries.reconnected &&
+        this.#dispatcher.hasAnswered(url) &&
+        mayBeStaleConnection(err)
+      ) {
+        tries.reconnected = tries.fresh = true;
+        this.stats.reconnects++;
+        this.#debug(
+          `${req.method} ${redactUrl(url)}: the kept-alive connection was closed; again on a new one`,
+        );
         return "retry";
       }
-      throw error;
+      const error = networkError(err, this.#opts.registry, req.method, url, this.networkContext(url));
+      if (!error.retryable || mode === "status") throw error;
+      if (!tries.budget.fail()) throw this.#gaveUp(error, tries.budget);
+      tries.fresh = true;
+      this.#failingSince ??= Date.now();
+      const delay = tries.budget.backoffMs();
+      this.#notice({
+        registry: this.registry,
+        what: req.what,
+        reason: error.message,
+        delayMs: delay,
+        unreachableForMs: Date.now() - this.#failingSince,
+      });
+      this.#debug(`${req.method} ${redactUrl(url)} failed (${error.message}); retrying in ${delay} ms`);
+      await waitBeforeRetry(delay, req.signal);
+      return "retry";
     }
   }
 
   async #followRedirects(
     req: RegistryRequest,
     start: URL,
+    dispatcher: RegistryDispatcher,
     authorization?: string,
   ): Promise<RegistryResponse> {
     let url = start;
@@ -190,13 +278,9 @@ export class RegistryTransport {
       if (authorization !== undefined && sameHost) headers.authorization = authorization;
       const began = Date.now();
       const body = typeof req.body === "function" ? req.body() : req.body;
-      const res = await request(url, {
-        method: req.method,
-        headers,
-        body,
-        dispatcher: this.#dispatcher,
-        signal: req.signal,
-      });
+      const res = await request(url, { method: req.method, headers, body, dispatcher, signal: req.signal });
+      dispatcher.markAnswered(url);
+      if (url.origin === start.origin) this.#failingSince = undefined;
       this.#debug(
         `${req.method} ${redactUrl(url)} -> ${res.statusCode} (${Date.now() - began} ms)${this.#via(url)}`,
       );
@@ -210,25 +294,34 @@ export class RegistryTransport {
     }
   }
 
-  #canRetry(req: RegistryRequest, attempt: number): boolean {
-    const replayable = req.body === undefined || Buffer.isBuffer(req.body) || typeof req.body === "function";
-    return replayable && attempt < this.#retry.maxAttempts && req.signal?.aborted !== true;
-  }
-
-  async #pause(res: RegistryResponse, attempt: number, req: RegistryRequest): Promise<void> {
+  /** Waits as the registry asked (Retry-After) or with the backoff; fails at once when asked to wait past the budget. */
+  async #pause(res: RegistryResponse, req: RegistryRequest, budget: RetryBudget): Promise<void> {
     await res.body.dump().catch(() => undefined);
     const header = res.headers["retry-after"];
     const retryAfter = parseRetryAfter(typeof header === "string" ? header : undefined);
-    if (retryAfter !== undefined && retryAfter > this.#retry.maxRetryAfterMs) {
+    if (retryAfter !== undefined && retryAfter > budget.remainingMs()) {
       throw new AirlockError(
         "ERR_REGISTRY",
-        `${req.what}: the registry asks to retry after ${Math.round(retryAfter / 1000)} s (HTTP ${res.status}), longer than airlock waits`,
+        `${req.what}: the registry asks to retry after ${Math.round(retryAfter / 1000)} s (HTTP ${res.status}), longer than airlock keeps retrying (--retry-for ${formatBudget(this.#retry.retryForMs)})`,
         { retryable: true },
       );
     }
-    const delay = retryAfter ?? backoffDelay(this.#retry, attempt);
+    const delay = retryAfter ?? budget.backoffMs();
+    this.#notice({ registry: this.registry, what: req.what, reason: `HTTP ${res.status}`, delayMs: delay });
     this.#debug(`${req.method} ${req.what}: HTTP ${res.status}, retrying in ${delay} ms`);
     await waitBeforeRetry(delay, req.signal);
+  }
+
+  /** The last network error, saying how long airlock kept trying when it did. */
+  #gaveUp(error: AirlockError, budget: RetryBudget): AirlockError {
+    if (budget.failures <= 1) return error;
+    const tried = `${error.message}; still failing after ${budget.failures} tries in ${formatBudget(budget.elapsedMs())} (--retry-for sets how long airlock retries)`;
+    return new AirlockError(error.code, tried, { cause: error.cause, retryable: true });
+  }
+
+  #notice(notice: RetryNotice): void {
+    this.stats.retries++;
+    this.#opts.onRetry?.(notice);
   }
 
   #refused(req: RegistryRequest, url: URL, sentAuthorization: boolean): AirlockError {
@@ -247,6 +340,7 @@ export class RegistryTransport {
     const url = new URL(`https://${this.#opts.apiHost}/v2/`);
     try {
       const res = await request(url, { method: "GET", dispatcher: this.#dispatcher, signal });
+      this.#dispatcher.markAnswered(url);
       await res.body.dump();
       return "https";
     } catch (err) {

@@ -112,6 +112,7 @@ export async function pushBundle(files: string[], options: PushBundleOptions): P
   try {
     for (const source of sources) await pushOne({ session, client, source, naming, result, options });
   } finally {
+    result.stats.retries = client.stats.retries;
     await client.close();
   }
   return result;
