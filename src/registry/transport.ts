@@ -200,6 +200,7 @@ export class RegistryTransport {
    * session, resynced, a download resumed) and tells `onRetry`.
    */
   noteRetry(what: string, reason: string): void {
+    this.#debug(`${what}: ${reason}`);
     this.#notice({ registry: this.registry, what, reason, delayMs: 0 });
   }
 
