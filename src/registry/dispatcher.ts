@@ -26,31 +26,26 @@ export interface RegistryDispatcherOptions {
  * service, redirect targets): each origin goes direct or through its proxy
  * (CONNECT for https, absolute-URI forwarding for http), with the registry's
  * TLS options on the origin connection and the same time-outs everywhere.
- * It remembers which origins have answered in this run, and has a sibling,
- * `fresh`, that opens a new connection for every request (for retries).
+ * It remembers which origins have answered in this run, and makes
+ * siblings with pools of their own (`fresh()`) for retries.
  */
 export class RegistryDispatcher extends Dispatcher {
   readonly #opts: RegistryDispatcherOptions;
-  /** 1: connections kept alive and reused; 0: a new connection per request, closed after it. */
-  readonly #pipelining: 0 | 1;
   readonly #direct: Agent;
   readonly #proxied = new Map<string, ProxyAgent>();
-  /** Origins that have answered at least once, shared with the sibling. */
+  /** Origins that have answered at least once, shared with the siblings. */
   readonly #answered: Set<string>;
-  #fresh: RegistryDispatcher | undefined;
 
-  constructor(options: RegistryDispatcherOptions, sibling?: { answered: Set<string> }) {
+  constructor(options: RegistryDispatcherOptions, answered = new Set<string>()) {
     super();
     this.#opts = options;
-    this.#pipelining = sibling === undefined ? 1 : 0;
-    this.#answered = sibling?.answered ?? new Set();
+    this.#answered = answered;
     const { connectMs, idleMs } = options.timeouts;
     this.#direct = new Agent({
       connect: { ...options.tls, timeout: connectMs },
       headersTimeout: idleMs,
       bodyTimeout: idleMs,
       keepAliveTimeout: KEEP_ALIVE_MS,
-      pipelining: this.#pipelining,
     });
   }
 
@@ -58,11 +53,15 @@ export class RegistryDispatcher extends Dispatcher {
     return this.#opts.timeouts;
   }
 
-  /** The same routes and options, but a new connection for every request: nothing stale can be reused. */
-  get fresh(): RegistryDispatcher {
-    if (this.#pipelining === 0) return this;
-    this.#fresh ??= new RegistryDispatcher(this.#opts, { answered: this.#answered });
-    return this.#fresh;
+  /**
+   * A sibling with the same routes and options but empty pools: its first
+   * request opens a new connection, so nothing stale is reused. Close it once
+   * its request was sent (close waits for the answer to be read).
+   * Not a pool of `Connection: close` requests: undici 7.30 can crash when a
+   * closing peer ends a response whose body is paused (nodejs/undici#5360).
+   */
+  fresh(): RegistryDispatcher {
+    return new RegistryDispatcher(this.#opts, this.#answered);
   }
 
   /** Notes that `url`'s origin answered (any status): from now on its failures are outages. */
@@ -92,15 +91,11 @@ export class RegistryDispatcher extends Dispatcher {
   }
 
   override async close(): Promise<void> {
-    await Promise.all([this.#direct, ...this.#proxied.values(), ...this.#siblings()].map((d) => d.close()));
+    await Promise.all([this.#direct, ...this.#proxied.values()].map((d) => d.close()));
   }
 
   override async destroy(): Promise<void> {
-    await Promise.all([this.#direct, ...this.#proxied.values(), ...this.#siblings()].map((d) => d.destroy()));
-  }
-
-  #siblings(): Dispatcher[] {
-    return this.#fresh === undefined ? [] : [this.#fresh];
+    await Promise.all([this.#direct, ...this.#proxied.values()].map((d) => d.destroy()));
   }
 
   #agentFor(proxy: URL): ProxyAgent {
@@ -114,12 +109,7 @@ export class RegistryDispatcher extends Dispatcher {
 
   #newProxyAgent(proxy: URL): ProxyAgent {
     const { connectMs, idleMs } = this.#opts.timeouts;
-    const timeouts = {
-      headersTimeout: idleMs,
-      bodyTimeout: idleMs,
-      keepAliveTimeout: KEEP_ALIVE_MS,
-      pipelining: this.#pipelining,
-    };
+    const timeouts = { headersTimeout: idleMs, bodyTimeout: idleMs, keepAliveTimeout: KEEP_ALIVE_MS };
     return new ProxyAgent({
       uri: proxy.href,
       // Plain-HTTP registries are reached by forwarding (GET http://host/v2/), as curl does; https by CONNECT.

@@ -170,9 +170,15 @@ export class RegistryTransport {
   ): Promise<{ res: RegistryResponse; authorization: string | undefined } | "retry"> {
     try {
       const authorization = await this.#auth.authorization(req.scopes, req.signal);
-      const dispatcher = tries.fresh ? this.#dispatcher.fresh : this.#dispatcher;
-      const res = await this.#followRedirects(req, url, dispatcher, authorization);
-      return { res, authorization };
+      if (!tries.fresh)
+        return { res: await this.#followRedirects(req, url, this.#dispatcher, authorization), authorization };
+      // A retry after a network failure: on a new connection, in a pool of its own that closes once answered.
+      const fresh = this.#dispatcher.fresh();
+      try {
+        return { res: await this.#followRedirects(req, url, fresh, authorization), authorization };
+      } finally {
+        fresh.close().catch(() => undefined);
+      }
     } catch (err) {
       if (req.signal?.aborted === true) throw abortedError(err);
       const mode = req.retry ?? "all";
