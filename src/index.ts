@@ -38,7 +38,14 @@ export { resolveCredential, type Credential, type CredentialSource } from "./reg
 export type { RetryPolicy } from "./registry/retry.js";
 export type { BlobUploadOptions, ReleasableReadable } from "./registry/blob-upload.js";
 export type { OpenSource } from "./registry/upload-source.js";
-export type { Method, RegistryRequest, RegistryResponse, RegistryTransport } from "./registry/transport.js";
+export type {
+  Method,
+  RegistryRequest,
+  RegistryResponse,
+  RegistryTransport,
+  RetryNotice,
+  TransportStats,
+} from "./registry/transport.js";
 export type { Scope } from "./registry/scope.js";
 export type { NetworkContext } from "./registry/network-error.js";
 export type { Route } from "./registry/proxy.js";

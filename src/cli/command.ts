@@ -51,6 +51,7 @@ export const GLOBAL_OPTIONS: OptionSpec = {
   authfile: { type: "string" },
   creds: { type: "string" },
   timeout: { type: "string" },
+  "retry-for": { type: "string" },
   verbose: { type: "boolean", short: "v" },
   quiet: { type: "boolean", short: "q" },
   "log-level": { type: "string" },
@@ -68,6 +69,9 @@ export const GLOBAL_HELP = `Global flags:
   --creds USER[:PASS] use these credentials for every registry, instead of any auth file
                       (asks for PASS on a terminal; else AIRLOCK_USERNAME and AIRLOCK_PASSWORD)
   --timeout DURATION  wait this long to connect, then for each answer's next bytes (default 30s; e.g. 10s, 2m)
+  --retry-for DURATION
+                      keep retrying a failing request this long: 5xx, 429, cut connections, and a
+                      registry that stopped answering mid-run (default 5m; 0: no retries)
   -v, --verbose       debug messages: every HTTP exchange on stderr (credentials never shown)
   -q, --quiet         errors only on stderr (no progress, no summary); progress is bars on a
                       terminal, else a line every 5s (AIRLOCK_PROGRESS_INTERVAL_MS=ms sets it)

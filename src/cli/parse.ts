@@ -1,5 +1,5 @@
 import { AirlockError } from "../errors.js";
-import { parseDurationMs } from "../util/duration.js";
+import { parseBudgetMs, parseDurationMs } from "../util/duration.js";
 
 /** --concurrency: a whole number from 1 to 256. */
 export function parseConcurrency(text: string | undefined): number | undefined {
@@ -27,6 +27,18 @@ export function parseDuration(text: string, flag = "--timeout"): number {
   const ms = parseDurationMs(text);
   if (ms === undefined) {
     throw new AirlockError("ERR_USAGE", `${flag} "${text}" is not a duration (e.g. 30s, 2m, 500ms)`);
+  }
+  return ms;
+}
+
+/** --retry-for: a duration as for --timeout, or 0 for no retries → milliseconds. */
+export function parseRetryFor(text: string): number {
+  const ms = parseBudgetMs(text);
+  if (ms === undefined) {
+    throw new AirlockError(
+      "ERR_USAGE",
+      `--retry-for "${text}" is not a duration (e.g. 5m, 30s, or 0 for no retries)`,
+    );
   }
   return ms;
 }

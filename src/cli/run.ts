@@ -1,3 +1,4 @@
+import type { RetryNotice } from "../registry/request.js";
 import { AirlockError } from "../errors.js";
 import { VERSION } from "../version.js";
 import type { RemoteOptions } from "../verbs/options.js";
@@ -16,7 +17,7 @@ import { ExitCode } from "./exit-codes.js";
 import { commandHelp, mainHelp } from "./help.js";
 import { createLog, logLevelOf, type Log } from "./log.js";
 import { reportError, reportInterrupted, type ErrorSink } from "./report.js";
-import { parseDuration } from "./parse.js";
+import { parseDuration, parseRetryFor } from "./parse.js";
 
 /** Runs airlock with `argv` (without node and script); resolves to the exit code. Never throws. */
 export async function runCli(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
@@ -74,16 +75,34 @@ function alignLevelFlags(values: OptionValues, log: Log): void {
   values.verbose = log.enabled("debug");
 }
 
+/** While a registry is unreachable, one line about it every few seconds (not one per request). */
+function waitingLines(log: Log): (notice: RetryNotice) => void {
+  const told = new Map<string, number>();
+  return (notice) => {
+    if (notice.unreachableForMs === undefined) return;
+    const now = Date.now();
+    if (now - (told.get(notice.registry) ?? -Infinity) < WAITING_LINE_MS) return;
+    told.set(notice.registry, now);
+    const seconds = Math.round(notice.unreachableForMs / 1000);
+    log.info(`waiting for ${notice.registry}: unreachable for ${seconds} s, retrying`);
+  };
+}
+
+const WAITING_LINE_MS = 5_000;
+
 function remoteOptions(values: OptionValues, log: Log, signal?: AbortSignal): RemoteOptions {
   const caFiles = values["ca-file"];
   const timeout = stringValue(values, "timeout");
+  const retryFor = stringValue(values, "retry-for");
   const options: RemoteOptions = {
     insecure: skipsTlsVerify(values),
     plainHttp: values["plain-http"] === true,
     caFiles: Array.isArray(caFiles) ? caFiles.map(String) : undefined,
     authFile: stringValue(values, "authfile"),
     timeoutMs: timeout === undefined ? undefined : parseDuration(timeout),
+    retryForMs: retryFor === undefined ? undefined : parseRetryFor(retryFor),
     onWarning: (message) => log.warn(message),
+    onRetry: waitingLines(log),
     signal,
   };
   if (log.enabled("debug")) options.onDebug = (line) => log.debug(line);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { AirlockError } from "../errors.js";
 import { parseRegistry } from "../ref/reference.js";
 import { checkProxyUrl } from "../registry/proxy.js";
-import { parseDurationMs } from "../util/duration.js";
+import { parseBudgetMs, parseDurationMs } from "../util/duration.js";
 import { entriesOf, isRecord, type ReadContext } from "./context.js";
 import type { Path } from "./paths.js";
 import type { Reporter } from "./problems.js";
@@ -78,7 +78,7 @@ function readSettings(s: Record<string, unknown>, at: Path, ctx: ReadContext): R
   return out;
 }
 
-/** `proxy` (a URL, or false for none) and `timeout` (a duration). */
+/** `proxy` (a URL, or false for none), `timeout` (a duration) and `retryFor` (a duration, or 0). */
 function readNetwork(s: Record<string, unknown>, at: Path, ctx: ReadContext, out: RegistrySettings): void {
   if (s.proxy === false) out.proxy = false;
   if (typeof s.proxy === "string") {
@@ -94,6 +94,17 @@ function readNetwork(s: Record<string, unknown>, at: Path, ctx: ReadContext, out
       ctx.reporter.problem(
         [...at, "timeout"],
         `${JSON.stringify(s.timeout)} is not a duration (e.g. 30s, 2m, 500ms)`,
+      );
+    }
+  }
+  if (typeof s.retryFor === "string" || typeof s.retryFor === "number") {
+    const ms = parseBudgetMs(s.retryFor);
+    if (ms !== undefined) out.retryForMs = ms;
+    // The schema refuses a negative number.
+    else if (typeof s.retryFor === "string") {
+      ctx.reporter.problem(
+        [...at, "retryFor"],
+        `${JSON.stringify(s.retryFor)} is not a duration (e.g. 5m, 30s, or 0 for no retries)`,
       );
     }
   }

@@ -60,6 +60,8 @@ export interface RegistrySettings {
   proxy?: string | false;
   /** Connect and idle time-out in ms, overriding --timeout. */
   timeoutMs?: number;
+  /** How long a failing request keeps retrying, in ms (0: no retries), overriding --retry-for. */
+  retryForMs?: number;
 }
 
 export type InputFormat = "airlock" | "skopeo-sync" | "mindthegap" | "text";

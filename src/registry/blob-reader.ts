@@ -1,5 +1,5 @@
 import { Readable, pipeline } from "node:stream";
-import { AirlockError } from "../errors.js";
+import { AirlockError, messageOf } from "../errors.js";
 import { VerifyStream } from "../stream/verify-stream.js";
 import { networkError } from "./network-error.js";
 import { isRetryableNetworkError } from "./retry.js";
@@ -64,6 +64,7 @@ async function* resumingBody(
       if (!canResume)
         throw networkError(err, transport.registry, "GET", res.url, transport.networkContext(res.url));
       resumes++;
+      transport.noteRetry(read.what, `resuming the download at byte ${offset}: ${messageOf(err)}`);
       res = await resumeAt(transport, read, offset);
     }
   }

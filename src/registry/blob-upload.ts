@@ -1,9 +1,10 @@
 import { Readable } from "node:stream";
-import { AirlockError } from "../errors.js";
+import { AirlockError, messageOf } from "../errors.js";
 import { parseDigest } from "../oci/digest.js";
 import type { ExpectedContent } from "../stream/verify-stream.js";
 import type { RegistryTransport } from "./transport.js";
 import { ChunkReader, countBytes, readVerified, verifiedPieces, type OpenSource } from "./upload-source.js";
+import { RetryBudget } from "./retry.js";
 import { pushScope } from "./scope.js";
 import { UploadSession, isSessionTrouble, type UploadTarget } from "./upload-session.js";
 
@@ -54,17 +55,22 @@ export const DEFAULT_MONOLITHIC_MAX = 32 * 1024 * 1024;
 const BUFFER_MAX = 1024 * 1024;
 /** A registry asking for larger chunks than this gets one streamed PUT instead. */
 const MAX_CHUNK = 256 * 1024 * 1024;
-/** Fresh sessions after the registry lost one (never after errors the transport already retried). */
-const MAX_RESTARTS = 2;
+/** Fresh sessions after the registry lost one or a body was cut, within the retry budget. */
+const MAX_RESTARTS = 5;
 /** `GET <location>` resyncs per chunk. */
-const MAX_RESYNCS = 2;
+const MAX_RESYNCS = 3;
 
 /**
  * Uploads a blob the registry does not have: POST, then one PUT with the
  * whole body (small blobs) or PATCHes of one buffered chunk each and an empty
  * PUT. Bytes are verified as they leave; a failed session is cancelled with
- * DELETE; a session the registry lost is started over with a fresh `open()`,
- * unless the registry turns out to hold the blob already (a lost answer).
+ * DELETE. A body is never sent again to a session after its connection
+ * broke: a chunk continues from the offset the registry reports (`GET
+ * <location>`); otherwise, and when the registry lost the session, the
+ * upload starts over on a fresh session with a fresh `open()`, unless the
+ * registry turns out to hold the blob already (a lost answer). Recovery
+ * stops when the transport's retry budget (in time, from the first failure)
+ * is spent.
  */
 export async function uploadBlob(transport: RegistryTransport, job: BlobUploadJob): Promise<void> {
   try {
@@ -83,21 +89,25 @@ async function uploadWithRestarts(transport: RegistryTransport, job: BlobUploadJ
   const bytes = buffered ? await readVerified(job.open, expected) : undefined;
   const target: UploadTarget = { transport, repository: job.repository, digest, what: job.what };
   if (job.signal !== undefined) target.signal = job.signal;
-  for (let restart = 0; ; restart++) {
+  const budget = new RetryBudget({ ...transport.retryPolicy, maxAttempts: MAX_RESTARTS + 1 });
+  for (;;) {
     const session = await UploadSession.start(target);
     try {
-      await (bytes === undefined ? sendStreamed(session, job, expected) : session.commit(bytes, size));
+      await (bytes === undefined
+        ? sendStreamed(session, job, expected, budget)
+        : session.commit(bytes, size));
       job.onProgress?.(size);
       return;
     } catch (err) {
       await session.cancel();
-      if (!isSessionTrouble(err) || job.signal?.aborted === true) throw err;
-      // The answer to a closing PUT was lost and its retry finds the session gone: the blob is there.
+      if (!isSessionTrouble(err) || job.signal?.aborted === true || !budget.fail()) throw err;
+      // The answer to a closing PUT was lost (and its retry finds the session gone), or the cut came
+      // after the last byte: the blob is there.
       if (await isStored(target, size).catch(() => false)) {
         job.onProgress?.(size);
         return;
       }
-      if (restart >= MAX_RESTARTS) throw err;
+      transport.noteRetry(job.what, `starting the upload over on a fresh session: ${messageOf(err)}`);
       job.onProgress?.(0);
     }
   }
@@ -138,6 +148,7 @@ async function sendStreamed(
   session: UploadSession,
   job: BlobUploadJob,
   expected: ExpectedContent,
+  budget: RetryBudget,
 ): Promise<void> {
   const size = expected.size;
   const chunk = Math.max(job.chunkSize ?? DEFAULT_CHUNK_SIZE, session.chunkMin);
@@ -159,7 +170,7 @@ async function sendStreamed(
   try {
     for (let offset = 0; offset < size;) {
       const bytes = await reader.read(Math.min(chunk, size - offset));
-      offset = await sendChunk(session, bytes, offset);
+      offset = await sendChunk(session, bytes, offset, budget);
       job.onProgress?.(offset);
     }
   } finally {
@@ -170,23 +181,30 @@ async function sendStreamed(
 
 /**
  * PATCHes one chunk starting at blob offset `start`; returns the offset after
- * it. The transport retries 5xx, 429 and resets (the body is a Buffer). When
- * the registry answers that the session is out of step (416, 404, …), asks it
- * how many bytes it holds and, if that falls within this chunk, sends the rest
- * of the chunk from there. Otherwise the bytes before this chunk are gone
- * from memory and the stream cannot be rewound: the error makes uploadBlob
- * start over with a fresh session and a fresh `open()`.
+ * it. The transport retries 5xx and 429 (the body is a Buffer). When the
+ * connection broke, or the registry answers that the session is out of step
+ * (416, 404, …), asks it how many bytes it holds and, if that falls within
+ * this chunk, sends the rest of the chunk from there. Otherwise the bytes
+ * before this chunk are gone from memory and the stream cannot be rewound:
+ * the error makes uploadBlob start over with a fresh session and a fresh
+ * `open()`.
  */
-async function sendChunk(session: UploadSession, bytes: Buffer, start: number): Promise<number> {
+async function sendChunk(
+  session: UploadSession,
+  bytes: Buffer,
+  start: number,
+  budget: RetryBudget,
+): Promise<number> {
   const end = start + bytes.length;
   for (let from = start, resyncs = 0; ; resyncs++) {
     try {
       await session.patch(bytes.subarray(from - start), from);
       return end;
     } catch (err) {
-      if (!isSessionTrouble(err) || resyncs >= MAX_RESYNCS) throw err;
+      if (!isSessionTrouble(err) || resyncs >= MAX_RESYNCS || budget.remainingMs() === 0) throw err;
       const held = await session.received();
       if (held === undefined || held < start || held > end) throw err;
+      session.noteRetry(`continuing the upload at byte ${held}: ${messageOf(err)}`);
       if (held === end) return end;
       from = held;
     }

@@ -10,7 +10,7 @@ import { uploadBlob, type BlobUploadOptions, type OpenSource } from "./blob-uplo
 import { readBodyCapped } from "./body.js";
 import { listPaginated } from "./pagination.js";
 import { CATALOG_SCOPE, pullScope, pushScope, deleteScope, type Scope } from "./scope.js";
-import type { RegistryTransport } from "./transport.js";
+import type { RegistryTransport, TransportStats } from "./transport.js";
 
 /** A manifest as the registry served it: the raw bytes and the digest computed from them. */
 export interface FetchedManifest {
@@ -40,6 +40,11 @@ export class RegistryClient {
   /** host[:port] as in references. */
   get registry(): string {
     return this.#t.registry;
+  }
+
+  /** What was retried so far (requests repeated, uploads recovered, downloads resumed; reconnects apart). */
+  get stats(): Readonly<TransportStats> {
+    return this.#t.stats;
   }
 
   /** Checks that the registry answers the /v2/ API and that airlock may use it. */

@@ -6,7 +6,7 @@ import type { NetworkTimeouts } from "./dispatcher.js";
 import { fixedProxyConfig, proxyConfigFromEnv, type ProxyConfig } from "./proxy.js";
 import type { RetryPolicy } from "./retry.js";
 import { loadTlsOptions } from "./tls.js";
-import { RegistryTransport } from "./transport.js";
+import { RegistryTransport, type RetryNotice } from "./transport.js";
 import { VERSION } from "../version.js";
 
 /** How to reach and authenticate to one registry. */
@@ -32,10 +32,17 @@ export interface RegistryOptions {
   proxy?: string | false;
   /** Connect and idle time-out (no bytes for that long), in ms; default 30 s each. */
   timeoutMs?: number;
+  /**
+   * How long a failing request keeps retrying, in ms, from its first failure
+   * (--retry-for); 0 retries nothing; default 5 minutes. Overrides `retry.retryForMs`.
+   */
+  retryForMs?: number;
   retry?: Partial<RetryPolicy>;
   userAgent?: string;
   /** Called with one line per HTTP exchange (URLs redacted, never credentials). */
   onDebug?: (line: string) => void;
+  /** Called on every retry: what, why, the wait, and how long the registry has been unreachable. */
+  onRetry?: (notice: RetryNotice) => void;
   /** Called with warnings such as a missing credential helper. */
   onWarning?: (message: string) => void;
 }
@@ -59,9 +66,10 @@ export async function connectRegistry(
     proxy: proxyConfigFor(registry, options),
     timeouts: options.timeoutMs === undefined ? undefined : timeoutsOf(options.timeoutMs),
     credential: credentialsFor(registry, options),
-    retry: options.retry,
+    retry: retryPolicyOf(options),
     userAgent: options.userAgent ?? `airlock/${VERSION}`,
     onDebug: options.onDebug,
+    onRetry: options.onRetry,
   });
   return new RegistryClient(transport);
 }
@@ -87,4 +95,13 @@ function timeoutsOf(ms: number): NetworkTimeouts {
     throw new AirlockError("ERR_USAGE", `a time-out must be a positive number of milliseconds, not ${ms}`);
   }
   return { connectMs: ms, idleMs: ms };
+}
+
+function retryPolicyOf(options: RegistryOptions): Partial<RetryPolicy> | undefined {
+  const ms = options.retryForMs;
+  if (ms === undefined) return options.retry;
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new AirlockError("ERR_USAGE", `a retry budget must be 0 or more milliseconds, not ${ms}`);
+  }
+  return { ...options.retry, retryForMs: ms };
 }

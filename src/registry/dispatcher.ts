@@ -26,15 +26,20 @@ export interface RegistryDispatcherOptions {
  * service, redirect targets): each origin goes direct or through its proxy
  * (CONNECT for https, absolute-URI forwarding for http), with the registry's
  * TLS options on the origin connection and the same time-outs everywhere.
+ * It remembers which origins have answered in this run, and makes
+ * siblings with pools of their own (`fresh()`) for retries.
  */
 export class RegistryDispatcher extends Dispatcher {
   readonly #opts: RegistryDispatcherOptions;
   readonly #direct: Agent;
   readonly #proxied = new Map<string, ProxyAgent>();
+  /** Origins that have answered at least once, shared with the siblings. */
+  readonly #answered: Set<string>;
 
-  constructor(options: RegistryDispatcherOptions) {
+  constructor(options: RegistryDispatcherOptions, answered = new Set<string>()) {
     super();
     this.#opts = options;
+    this.#answered = answered;
     const { connectMs, idleMs } = options.timeouts;
     this.#direct = new Agent({
       connect: { ...options.tls, timeout: connectMs },
@@ -48,9 +53,30 @@ export class RegistryDispatcher extends Dispatcher {
     return this.#opts.timeouts;
   }
 
+  /**
+   * A sibling with the same routes and options but empty pools: its first
+   * request opens a new connection, so nothing stale is reused. Close it once
+   * its request was sent (close waits for the answer to be read).
+   * Not a pool of `Connection: close` requests: undici 7.30 can crash when a
+   * closing peer ends a response whose body is paused (nodejs/undici#5360).
+   */
+  fresh(): RegistryDispatcher {
+    return new RegistryDispatcher(this.#opts, this.#answered);
+  }
+
+  /** Notes that `url`'s origin answered (any status): from now on its failures are outages. */
+  markAnswered(url: URL): void {
+    this.#answered.add(url.origin);
+  }
+
+  /** True once `url`'s origin has answered in this run. */
+  hasAnswered(url: URL): boolean {
+    return this.#answered.has(url.origin);
+  }
+
   /** What a network error on `url` should say about the way it went. */
   context(url: URL): NetworkContext {
-    return { route: this.route(url), timeouts: this.#opts.timeouts };
+    return { route: this.route(url), timeouts: this.#opts.timeouts, answered: this.hasAnswered(url) };
   }
 
   /** How `url` is reached: direct, or through which proxy. */
@@ -96,6 +122,11 @@ export class RegistryDispatcher extends Dispatcher {
       factory: (origin, opts) => new Pool(origin, { ...timeouts, ...opts }),
     });
   }
+}
+
+/** Notes that `url`'s origin answered, when `dispatcher` keeps count. */
+export function markAnsweredOn(dispatcher: Dispatcher, url: URL): void {
+  if (dispatcher instanceof RegistryDispatcher) dispatcher.markAnswered(url);
 }
 
 /** The context of a request sent through `dispatcher`; empty for a foreign dispatcher. */

@@ -2,12 +2,18 @@ import { AirlockError, messageOf } from "../errors.js";
 import type { NetworkTimeouts } from "./dispatcher.js";
 import { errorCode, isTlsProtocolMismatch, redactUrl } from "./http-errors.js";
 import { proxyLabel, type Route } from "./proxy.js";
-import { isRetryableNetworkError } from "./retry.js";
+import { isRetryableNetworkError, isUnreachableError } from "./retry.js";
 
 /** What the transport knows about how a failed request travelled. */
 export interface NetworkContext {
   route?: Route;
   timeouts?: NetworkTimeouts;
+  /**
+   * The origin has answered before in this run. Only then is a refused,
+   * unresolved, unreachable or cut connection worth retrying (an outage); at
+   * the first contact it is a mistake to report at once.
+   */
+  answered?: boolean;
 }
 
 const TLS_CODES = new Set([
@@ -52,7 +58,8 @@ export function networkError(
 ): AirlockError {
   if (err instanceof AirlockError) return err;
   const parts = describe(err, method, url, ctx.route ?? {});
-  const fail = (message: string, retryable = false): AirlockError =>
+  const retryable = ctx.answered === true && (isRetryableNetworkError(err) || isUnreachableError(err));
+  const fail = (message: string): AirlockError =>
     new AirlockError("ERR_NETWORK", message, { cause: err, retryable });
   const { code, where, peer, note, hint } = parts;
   if (TLS_CODES.has(code)) {
@@ -63,7 +70,8 @@ export function networkError(
     );
   }
   const proxyError = proxyRefusal(err, url, parts, ctx.route ?? {});
-  if (proxyError !== undefined) return fail(proxyError);
+  // The proxy said no: asking again gets the same answer.
+  if (proxyError !== undefined) return new AirlockError("ERR_NETWORK", proxyError, { cause: err });
   const seconds = (ms: number | undefined): string => (ms === undefined ? "the time-out" : formatSeconds(ms));
   switch (code) {
     case "ENOTFOUND":
@@ -96,7 +104,6 @@ export function networkError(
     case "UND_ERR_BODY_TIMEOUT":
       return fail(
         `${url.host} stopped sending for ${seconds(ctx.timeouts?.idleMs)} (${where})${note}; if it is only slow, raise --timeout`,
-        true,
       );
   }
   if (isTlsProtocolMismatch(err)) {
@@ -107,9 +114,9 @@ export function networkError(
     );
   }
   if (CUT.has(code)) {
-    return fail(`the connection to ${peer} was cut (${where})${note}`, isRetryableNetworkError(err));
+    return fail(`the connection to ${peer} was cut (${where})${note}`);
   }
-  return fail(`${where} failed: ${messageOf(err) || code}${note}`, isRetryableNetworkError(err));
+  return fail(`${where} failed: ${messageOf(err) || code}${note}`);
 }
 
 function describe(err: unknown, method: string, url: URL, route: Route): Parts {

@@ -1,7 +1,7 @@
 import { request, type Dispatcher } from "undici";
 import { AirlockError, messageOf } from "../errors.js";
 import type { Credential } from "./credentials.js";
-import { networkContextOf } from "./dispatcher.js";
+import { markAnsweredOn, networkContextOf } from "./dispatcher.js";
 import { redactUrl } from "./http-errors.js";
 import { networkError } from "./network-error.js";
 import { isLoopbackRegistry } from "../ref/reference.js";
@@ -107,6 +107,7 @@ async function exchange(url: URL, ex: Exchange, req: TokenRequest): Promise<Toke
   } catch (err) {
     throw networkError(err, url.host, ex.method, url, networkContextOf(req.dispatcher, url));
   }
+  markAnsweredOn(req.dispatcher, url);
   const text = await readCapped(res.body);
   if (res.statusCode === 401 || res.statusCode === 403) {
     const hint = req.credential

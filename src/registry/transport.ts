@@ -1,6 +1,4 @@
-import type { Readable } from "node:stream";
-import { request, type Dispatcher } from "undici";
-import type { IncomingHttpHeaders } from "undici/types/header.js";
+import { request } from "undici";
 import { AirlockError, abortedError, throwIfAborted } from "../errors.js";
 import { Authenticator } from "./authenticator.js";
 import { parseChallenges } from "./challenge.js";
@@ -11,39 +9,18 @@ import { networkError, type NetworkContext } from "./network-error.js";
 import { NO_PROXY, proxyLabel, type ProxyConfig } from "./proxy.js";
 import {
   DEFAULT_RETRY,
-  backoffDelay,
+  RetryBudget,
+  formatBudget,
   isRetryableStatus,
+  mayBeStaleConnection,
   parseRetryAfter,
   waitBeforeRetry,
   type RetryPolicy,
 } from "./retry.js";
-import type { Scope } from "./scope.js";
+import type { RegistryRequest, RegistryResponse, RetryNotice, TransportStats } from "./request.js";
 import type { TlsConnectOptions } from "./tls.js";
 
-export type Method = "GET" | "HEAD" | "PUT" | "POST" | "PATCH" | "DELETE";
-
-export interface RegistryRequest {
-  method: Method;
-  /** Path and query under the registry origin ("/v2/…"), or an absolute URL on it. */
-  path: string;
-  headers?: Record<string, string>;
-  /** A Buffer, or a factory so that a stream body can be sent again on retry. */
-  body?: Buffer | (() => Readable);
-  scopes: Scope[];
-  /** Statuses returned to the caller; any other status becomes an error. */
-  expect: number[];
-  /** Named in errors, e.g. "manifest 127.0.0.1:5000/app:v1". */
-  what: string;
-  signal?: AbortSignal;
-}
-
-export interface RegistryResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Dispatcher.ResponseData["body"];
-  /** The URL that answered (after redirects). */
-  url: URL;
-}
+export type { Method, RegistryRequest, RegistryResponse, RetryNotice, TransportStats } from "./request.js";
 
 export interface TransportOptions {
   /** host[:port] as in references. */
@@ -62,6 +39,17 @@ export interface TransportOptions {
   retry?: Partial<RetryPolicy>;
   userAgent: string;
   onDebug?: (line: string) => void;
+  /** Told of every retry (after it is counted, before its wait). */
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+/** One request's tries so far. */
+interface Tries {
+  budget: RetryBudget;
+  /** Send the next try on a new connection. */
+  fresh: boolean;
+  /** A stale pooled connection was already replaced once. */
+  reconnected: boolean;
 }
 
 const MAX_REDIRECTS = 5;
@@ -69,8 +57,12 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
  * One registry's HTTP: connection reuse, scheme detection, authentication,
- * retries with backoff and Retry-After, and redirects that never carry
- * Authorization to another host.
+ * retries within a time budget (capped, jittered backoff; Retry-After
+ * honoured), and redirects that never carry Authorization to another host.
+ * Network failures are retried only once the registry has answered in this
+ * run: at the first contact a refused connection is a mistake, later an
+ * outage. A retry after a network failure goes on a new connection, and a
+ * pooled connection found closed is replaced at once, uncounted.
  */
 export class RegistryTransport {
   readonly #opts: TransportOptions;
@@ -79,6 +71,9 @@ export class RegistryTransport {
   readonly #auth: Authenticator;
   #scheme: Promise<"https" | "http"> | undefined;
   #plain = false;
+  /** When the registry last stopped answering (the first network failure since its last answer). */
+  #failingSince: number | undefined;
+  readonly stats: TransportStats = { retries: 0, reconnects: 0 };
 
   constructor(options: TransportOptions) {
     this.#opts = options;
@@ -101,6 +96,11 @@ export class RegistryTransport {
     return this.#opts.registry;
   }
 
+  /** The retry policy in force (the defaults with the options on top). */
+  get retryPolicy(): Readonly<RetryPolicy> {
+    return this.#retry;
+  }
+
   /** Base URL ("https://host:port") once the scheme is known. */
   async origin(signal?: AbortSignal): Promise<string> {
     // A failed detection (aborted, registry down) is not kept: the next request asks again.
@@ -115,25 +115,26 @@ export class RegistryTransport {
   async send(req: RegistryRequest): Promise<RegistryResponse> {
     throwIfAborted(req.signal);
     const url = new URL(req.path, await this.origin(req.signal));
+    const policy = req.retry === "none" ? { ...this.#retry, retryForMs: 0 } : this.#retry;
+    const tries: Tries = { budget: new RetryBudget(policy), fresh: false, reconnected: false };
     let authRounds = 0;
-    for (let attempt = 1; ; attempt++) {
-      const authorization = await this.#auth.authorization(req.scopes, req.signal);
-      const res = await this.#attempt(req, url, authorization, attempt);
-      if (res === "retry") continue;
+    for (;;) {
+      const sent = await this.#try(req, url, tries);
+      if (sent === "retry") continue;
+      const { res, authorization } = sent;
       // Only the registry's own origin may ask for credentials: a 401 from a redirect target is an error.
       if (res.status === 401 && authRounds < 2 && res.url.origin === url.origin) {
         await res.body.dump().catch(() => undefined);
         const challenge = parseChallenges(res.headers["www-authenticate"]);
         if (this.#auth.onUnauthorized(challenge, authorization !== undefined, req.scopes)) {
           authRounds++;
-          attempt--;
           continue;
         }
         throw this.#refused(req, url, authorization !== undefined);
       }
       if (req.expect.includes(res.status)) return res;
-      if (isRetryableStatus(res.status) && this.#canRetry(req, attempt)) {
-        await this.#pause(res, attempt, req);
+      if (isRetryableStatus(res.status) && tries.budget.fail()) {
+        await this.#pause(res, req, tries.budget);
         continue;
       }
       const details = req.method === "HEAD" ? [] : await readErrorDetails(res.body);
@@ -142,7 +143,16 @@ export class RegistryTransport {
     }
   }
 
-  /** How a request to `url` travels (direct or by which proxy) and its time-outs, for error messages. */
+  /**
+   * Counts a retry made above the transport (an upload restarted on a fresh
+   * session, resynced, a download resumed) and tells `onRetry`.
+   */
+  noteRetry(what: string, reason: string): void {
+    this.#debug(`${what}: ${reason}`);
+    this.#notice({ registry: this.registry, what, reason, delayMs: 0 });
+  }
+
+  /** How a request to `url` travels (direct or by which proxy), its time-outs, whether its origin answered before. */
   networkContext(url: URL): NetworkContext {
     return this.#dispatcher.context(url);
   }
@@ -152,29 +162,62 @@ export class RegistryTransport {
     await this.#dispatcher.close();
   }
 
-  async #attempt(
+  /** One try: the response and the Authorization it carried, or "retry" when a failure is to be retried. */
+  async #try(
     req: RegistryRequest,
     url: URL,
-    authorization: string | undefined,
-    attempt: number,
-  ): Promise<RegistryResponse | "retry"> {
+    tries: Tries,
+  ): Promise<{ res: RegistryResponse; authorization: string | undefined } | "retry"> {
     try {
-      return await this.#followRedirects(req, url, authorization);
+      const authorization = await this.#auth.authorization(req.scopes, req.signal);
+      if (!tries.fresh)
+        return { res: await this.#followRedirects(req, url, this.#dispatcher, authorization), authorization };
+      // A retry after a network failure: on a new connection, in a pool of its own that closes once answered.
+      const fresh = this.#dispatcher.fresh();
+      try {
+        return { res: await this.#followRedirects(req, url, fresh, authorization), authorization };
+      } finally {
+        fresh.close().catch(() => undefined);
+      }
     } catch (err) {
       if (req.signal?.aborted === true) throw abortedError(err);
-      const error = networkError(err, this.#opts.registry, req.method, url, this.networkContext(url));
-      if (error.retryable && this.#canRetry(req, attempt)) {
-        this.#debug(`${req.method} ${redactUrl(url)} failed (${error.message}); retrying`);
-        await waitBeforeRetry(backoffDelay(this.#retry, attempt), req.signal);
+      const mode = req.retry ?? "all";
+      if (
+        mode === "all" &&
+        !tries.reconnected &&
+        this.#dispatcher.hasAnswered(url) &&
+        mayBeStaleConnection(err)
+      ) {
+        tries.reconnected = tries.fresh = true;
+        this.stats.reconnects++;
+        this.#debug(
+          `${req.method} ${redactUrl(url)}: the kept-alive connection was closed; again on a new one`,
+        );
         return "retry";
       }
-      throw error;
+      const error = networkError(err, this.#opts.registry, req.method, url, this.networkContext(url));
+      if (!error.retryable || mode === "status") throw error;
+      if (!tries.budget.fail()) throw this.#gaveUp(error, tries.budget);
+      tries.fresh = true;
+      this.#failingSince ??= Date.now();
+      const delay = tries.budget.backoffMs();
+      this.#notice({
+        registry: this.registry,
+        what: req.what,
+        reason: error.message,
+        delayMs: delay,
+        unreachableForMs: Date.now() - this.#failingSince,
+      });
+      this.#debug(`${req.method} ${redactUrl(url)} failed (${error.message}); retrying in ${delay} ms`);
+      await waitBeforeRetry(delay, req.signal);
+      return "retry";
     }
   }
 
   async #followRedirects(
     req: RegistryRequest,
     start: URL,
+    dispatcher: RegistryDispatcher,
     authorization?: string,
   ): Promise<RegistryResponse> {
     let url = start;
@@ -190,13 +233,9 @@ export class RegistryTransport {
       if (authorization !== undefined && sameHost) headers.authorization = authorization;
       const began = Date.now();
       const body = typeof req.body === "function" ? req.body() : req.body;
-      const res = await request(url, {
-        method: req.method,
-        headers,
-        body,
-        dispatcher: this.#dispatcher,
-        signal: req.signal,
-      });
+      const res = await request(url, { method: req.method, headers, body, dispatcher, signal: req.signal });
+      dispatcher.markAnswered(url);
+      if (url.origin === start.origin) this.#failingSince = undefined;
       this.#debug(
         `${req.method} ${redactUrl(url)} -> ${res.statusCode} (${Date.now() - began} ms)${this.#via(url)}`,
       );
@@ -210,25 +249,34 @@ export class RegistryTransport {
     }
   }
 
-  #canRetry(req: RegistryRequest, attempt: number): boolean {
-    const replayable = req.body === undefined || Buffer.isBuffer(req.body) || typeof req.body === "function";
-    return replayable && attempt < this.#retry.maxAttempts && req.signal?.aborted !== true;
-  }
-
-  async #pause(res: RegistryResponse, attempt: number, req: RegistryRequest): Promise<void> {
+  /** Waits as the registry asked (Retry-After) or with the backoff; fails at once when asked to wait past the budget. */
+  async #pause(res: RegistryResponse, req: RegistryRequest, budget: RetryBudget): Promise<void> {
     await res.body.dump().catch(() => undefined);
     const header = res.headers["retry-after"];
     const retryAfter = parseRetryAfter(typeof header === "string" ? header : undefined);
-    if (retryAfter !== undefined && retryAfter > this.#retry.maxRetryAfterMs) {
+    if (retryAfter !== undefined && retryAfter > budget.remainingMs()) {
       throw new AirlockError(
         "ERR_REGISTRY",
-        `${req.what}: the registry asks to retry after ${Math.round(retryAfter / 1000)} s (HTTP ${res.status}), longer than airlock waits`,
+        `${req.what}: the registry asks to retry after ${Math.round(retryAfter / 1000)} s (HTTP ${res.status}), longer than airlock keeps retrying (--retry-for ${formatBudget(this.#retry.retryForMs)})`,
         { retryable: true },
       );
     }
-    const delay = retryAfter ?? backoffDelay(this.#retry, attempt);
+    const delay = retryAfter ?? budget.backoffMs();
+    this.#notice({ registry: this.registry, what: req.what, reason: `HTTP ${res.status}`, delayMs: delay });
     this.#debug(`${req.method} ${req.what}: HTTP ${res.status}, retrying in ${delay} ms`);
     await waitBeforeRetry(delay, req.signal);
+  }
+
+  /** The last network error, saying how long airlock kept trying when it did. */
+  #gaveUp(error: AirlockError, budget: RetryBudget): AirlockError {
+    if (budget.failures <= 1) return error;
+    const tried = `${error.message}; still failing after ${budget.failures} tries in ${formatBudget(budget.elapsedMs())} (--retry-for sets how long airlock retries)`;
+    return new AirlockError(error.code, tried, { cause: error.cause, retryable: true });
+  }
+
+  #notice(notice: RetryNotice): void {
+    this.stats.retries++;
+    this.#opts.onRetry?.(notice);
   }
 
   #refused(req: RegistryRequest, url: URL, sentAuthorization: boolean): AirlockError {
@@ -247,6 +295,7 @@ export class RegistryTransport {
     const url = new URL(`https://${this.#opts.apiHost}/v2/`);
     try {
       const res = await request(url, { method: "GET", dispatcher: this.#dispatcher, signal });
+      this.#dispatcher.markAnswered(url);
       await res.body.dump();
       return "https";
     } catch (err) {

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import { AirlockError, RegistryError } from "../errors.js";
 import { pushScope } from "./scope.js";
-import type { Method, RegistryResponse, RegistryTransport } from "./transport.js";
+import type { Method, RegistryRequest, RegistryResponse, RegistryTransport } from "./transport.js";
 
 /** Where a blob goes: one repository of one registry, and the digest it must end up under. */
 export interface UploadTarget {
@@ -70,10 +70,15 @@ export class UploadSession {
     return new UploadSession(target, location, Number.isSafeInteger(min) && min > 0 ? min : 0);
   }
 
-  /** Sends bytes `start`…`start + body.length - 1` of the blob (a Buffer, so the transport may retry it). */
+  /**
+   * Sends bytes `start`…`start + body.length - 1` of the blob. An error status
+   * is retried by the transport; a broken connection is not (the registry may
+   * hold part of the chunk): ask `received()` where the session stands.
+   */
   async patch(body: Buffer, start: number): Promise<void> {
     const res = await this.#send("PATCH", this.#location, [202, 201, 204], {
       body,
+      retry: "status",
       headers: {
         "content-type": "application/octet-stream",
         // No "bytes " prefix: the spec's form; ACR refuses the prefixed one.
@@ -88,14 +93,16 @@ export class UploadSession {
   /**
    * Closes the session with `PUT <location>?digest=…`, sending `body` (all
    * `size` bytes, or none after PATCHes), and checks the digest the registry
-   * says it stored.
+   * says it stored. A PUT with a body whose connection broke is not sent to
+   * this session again: the registry may hold part of it.
    */
   async commit(body: Buffer | (() => Readable) | undefined, size: number): Promise<void> {
     const url = new URL(this.#location);
     url.searchParams.set("digest", this.#target.digest);
     const headers: Record<string, string> = { "content-length": String(body === undefined ? 0 : size) };
     if (body !== undefined) headers["content-type"] = "application/octet-stream";
-    const res = await this.#send("PUT", url, [201, 204], { body, headers });
+    const retry = body === undefined ? "all" : "status";
+    const res = await this.#send("PUT", url, [201, 204], { body, headers, retry });
     await res.body.dump();
     const stored = firstHeader(res.headers["docker-content-digest"]);
     if (stored !== undefined && stored !== this.#target.digest) {
@@ -121,6 +128,11 @@ export class UploadSession {
     return last === 0 ? 0 : last + 1;
   }
 
+  /** Counts a recovery of this session (a resync) as a retry of its transport. */
+  noteRetry(reason: string): void {
+    this.#target.transport.noteRetry(this.#target.what, reason);
+  }
+
   /** Cancels the session with DELETE; best effort: errors are ignored. */
   async cancel(): Promise<void> {
     try {
@@ -130,6 +142,7 @@ export class UploadSession {
         scopes: [pushScope(this.#target.repository)],
         expect: [204, 200, 202, 404],
         what: `${this.#target.what} (cancelling the upload)`,
+        retry: "none",
         // Not the caller's signal: after Ctrl-C it is aborted, and the session should still go.
         signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS),
       });
@@ -143,7 +156,7 @@ export class UploadSession {
     method: Method,
     url: URL,
     expect: number[],
-    extra: { body?: Buffer | (() => Readable); headers?: Record<string, string> },
+    extra: Pick<RegistryRequest, "body" | "headers" | "retry">,
   ): Promise<RegistryResponse> {
     return await this.#target.transport.send({
       method,
@@ -159,12 +172,20 @@ export class UploadSession {
 
 /**
  * True when the registry lost the session or holds other bytes than were sent
- * (a 416, a 404, BLOB_UPLOAD_UNKNOWN/INVALID, DIGEST_INVALID): asking where it
- * stands, or starting over, can succeed where repeating the request cannot.
+ * (a 416, a 404, BLOB_UPLOAD_UNKNOWN/INVALID, DIGEST_INVALID), or when the
+ * connection broke while sending to it (the registry may hold part of the
+ * body): asking where it stands, or starting over, can succeed where
+ * repeating the request cannot.
  */
 export function isSessionTrouble(err: unknown): boolean {
+  if (isCut(err)) return true;
   if (!(err instanceof RegistryError)) return false;
   return err.status === 416 || err.status === 404 || err.details.some((d) => SESSION_CODES.has(d.code));
+}
+
+/** A network failure worth retrying (the registry had answered before): reset, cut, refused mid-run. */
+export function isCut(err: unknown): boolean {
+  return err instanceof AirlockError && err.code === "ERR_NETWORK" && err.retryable;
 }
 
 /** The response's Location resolved against the URL that answered, if it sent one. */

@@ -24,6 +24,8 @@ export interface CopyStats {
   bytesToUpload: number;
   manifests: number;
   tags: number;
+  /** Requests the target registry's client retried (set by the verb from the client after the run). */
+  retries?: number;
 }
 
 /** Where blobs were confirmed present, kept across runs (the push journal). */

@@ -7,3 +7,9 @@ export function parseDurationMs(value: string | number): number | undefined {
   const ms = match === null || unit === undefined ? NaN : Math.round(Number(match[1]) * unit);
   return Number.isSafeInteger(ms) && ms > 0 ? ms : undefined;
 }
+
+/** Like parseDurationMs, but 0 ("0", "0s", 0) is allowed too: a budget that may be none. */
+export function parseBudgetMs(value: string | number): number | undefined {
+  if (/^0+(?:\.0+)?\s*(?:ms|s|m|h)?$/i.test(String(value).trim())) return 0;
+  return parseDurationMs(value);
+}

@@ -53,6 +53,7 @@ export function optionsFor(registry: string, settings: RegistrySettings, base: R
   if (settings.authFile !== undefined) options.authFile = settings.authFile;
   if (settings.proxy !== undefined) options.proxy = settings.proxy;
   if (settings.timeoutMs !== undefined) options.timeoutMs = settings.timeoutMs;
+  if (settings.retryForMs !== undefined) options.retryForMs = settings.retryForMs;
   if (settings.usernameEnv !== undefined || settings.passwordEnv !== undefined) {
     options.credential = credentialFromEnv(registry, settings, base.env ?? process.env);
   }

@@ -147,6 +147,7 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
       await pushOne({ session, client, source, naming, result, options, progress });
     }
   } finally {
+    result.stats.retries = client.stats.retries;
     await client.close();
   }
   return result;

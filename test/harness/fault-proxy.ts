@@ -41,6 +41,8 @@ export interface FaultRule {
   skip?: number;
   /** Matching requests the rule acts on; default 1 (Infinity for all). */
   times?: number;
+  /** Acts on every `every`-th matching request after `skip` (the 7th, 14th, … for 7); default 1. */
+  every?: number;
   action: FaultAction;
 }
 
@@ -163,9 +165,10 @@ function pickRule(state: ProxyState, method: string, path: string): RuleState | 
   let chosen: RuleState | undefined;
   for (const rule of state.rules) {
     if ((rule.method !== undefined && rule.method !== method) || !rule.path.test(path)) continue;
-    const n = rule.seen++;
-    const skip = rule.skip ?? 0;
-    if (chosen === undefined && n >= skip && n < skip + (rule.times ?? 1)) {
+    const n = rule.seen++ - (rule.skip ?? 0);
+    const every = rule.every ?? 1;
+    const due = n >= 0 && (n + 1) % every === 0 && n < (rule.times ?? 1) * every;
+    if (chosen === undefined && due) {
       chosen = rule;
       rule.fired++;
     }

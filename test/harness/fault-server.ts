@@ -26,6 +26,8 @@ export interface RecordedRequest {
   status?: number;
   /** False when the server cut the connection before finishing the response. */
   completed?: boolean;
+  /** The client's port: requests with the same one came on the same (kept-alive) connection. */
+  remotePort: number | undefined;
 }
 
 /** What a reply sees of the request. */
@@ -72,8 +74,12 @@ export interface FaultServer {
   close(): Promise<void>;
 }
 
-/** Starts a fault server on 127.0.0.1 and a free port. Unrouted requests get 404. */
-export async function startFaultServer(): Promise<FaultServer> {
+/**
+ * Starts a fault server on 127.0.0.1 and a free port, or `port` (to stand in
+ * again for one that was closed: a registry back after a restart). Unrouted
+ * requests get 404.
+ */
+export async function startFaultServer(port = 0): Promise<FaultServer> {
   const routes: FaultRoute[] = [];
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
@@ -84,13 +90,13 @@ export async function startFaultServer(): Promise<FaultServer> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(port, "127.0.0.1", () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const bound = (server.address() as AddressInfo).port;
   return {
-    port,
-    host: `127.0.0.1:${port}`,
-    origin: `http://127.0.0.1:${port}`,
+    port: bound,
+    host: `127.0.0.1:${bound}`,
+    origin: `http://127.0.0.1:${bound}`,
     requests,
     route(method, path, ...replies) {
       if (replies.length === 0) throw new Error("a route needs at least one reply");
@@ -151,6 +157,7 @@ function recordArrival(req: IncomingMessage): RecordedRequest {
     bodySize: 0,
     at: performance.now(),
     wallClock: Date.now(),
+    remotePort: req.socket.remotePort,
   };
 }
 

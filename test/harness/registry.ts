@@ -13,7 +13,7 @@ import bcrypt from "bcryptjs";
 import { dump } from "js-yaml";
 import { onProcessExit } from "./exit-guard.js";
 import { makeTestPki, type TestPki } from "./pki.js";
-import { launchRegistry } from "./registry-process.js";
+import { launchRegistry, type RegistryProcess } from "./registry-process.js";
 import {
   startTokenIssuer,
   type TokenIssuer,
@@ -65,6 +65,14 @@ export interface TestRegistry {
   tokenRequests?: TokenRequestRecord[];
   /** Stops the registry (SIGTERM, wait for exit) and the token issuer, removes temp dirs. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Stops only the registry process (SIGTERM, wait for exit), as a restart
+   * or an outage would: nothing listens on its port until startProcess().
+   * Its config, storage and secret stay.
+   */
+  stopProcess(): Promise<void>;
+  /** Starts the registry process again on the same port, with the same config and storage. */
+  startProcess(): Promise<void>;
 }
 
 /** What a variant adds to the base setup. */
@@ -98,19 +106,47 @@ export async function startRegistry(
     }
     setup = await prepareVariant(variant, dir, options.users ?? []);
     const configFile = join(dir, "config.yml");
-    await writeFile(configFile, dump(registryConfig(storageDir, setup, options)));
-    const registry = await launchRegistry(configFile);
+    const config = registryConfig(storageDir, setup, options);
+    await writeFile(configFile, dump(config));
+    const control = processControl(await launchRegistry(configFile), configFile, config);
     let stopping: Promise<void> | undefined;
     const issuer = setup.issuer;
     const stop = (): Promise<void> => {
-      stopping ??= registry.stop().finally(() => teardown(issuer, removeDir));
+      stopping ??= control.stopProcess().finally(() => teardown(issuer, removeDir));
       return stopping;
     };
-    return describeRegistry(variant, registry.host, storageDir, setup, { logs: () => registry.logs(), stop });
+    return describeRegistry(variant, control.host, storageDir, setup, { ...control, stop });
   } catch (error) {
     await teardown(setup.issuer, removeDir);
     throw error;
   }
+}
+
+/** Stopping and starting one registry's process on its first port; the logs of every run. */
+function processControl(
+  first: RegistryProcess,
+  configFile: string,
+  config: { http: Record<string, unknown> },
+): Pick<TestRegistry, "host" | "logs" | "stopProcess" | "startProcess"> {
+  let current: RegistryProcess | undefined = first;
+  let earlier = "";
+  const host = first.host;
+  return {
+    host,
+    logs: () => earlier + (current?.logs() ?? ""),
+    async stopProcess() {
+      const running = current;
+      current = undefined;
+      if (running === undefined) return;
+      await running.stop();
+      earlier += running.logs();
+    },
+    async startProcess() {
+      if (current !== undefined) throw new Error(`the registry at ${host} is running`);
+      await writeFile(configFile, dump({ ...config, http: { ...config.http, addr: host } }));
+      current = await launchRegistry(configFile);
+    },
+  };
 }
 
 async function teardown(issuer: TokenIssuer | undefined, removeDir: () => Promise<void>): Promise<void> {
@@ -163,7 +199,11 @@ function newCredentials(): { username: string; password: string } {
   return { username: TEST_USER, password: randomBytes(12).toString("base64url") };
 }
 
-function registryConfig(storageDir: string, setup: VariantSetup, options: StartRegistryOptions): object {
+function registryConfig(
+  storageDir: string,
+  setup: VariantSetup,
+  options: StartRegistryOptions,
+): { http: Record<string, unknown> } {
   const http: Record<string, unknown> = { addr: "127.0.0.1:0", secret: randomBytes(16).toString("hex") };
   if (setup.pki) http.tls = { certificate: setup.pki.certFile, key: setup.pki.keyFile };
   const storage = {
@@ -172,7 +212,12 @@ function registryConfig(storageDir: string, setup: VariantSetup, options: StartR
     // Never let the registry tidy a storage dir a test is inspecting.
     maintenance: { uploadpurging: { enabled: false } },
   };
-  const config: Record<string, unknown> = { version: "0.1", log: { level: "info" }, storage, http };
+  const config: { http: Record<string, unknown>; [key: string]: unknown } = {
+    version: "0.1",
+    log: { level: "info" },
+    storage,
+    http,
+  };
   if (setup.auth) config.auth = setup.auth;
   return config;
 }
@@ -182,7 +227,7 @@ function describeRegistry(
   host: string,
   storageDir: string,
   setup: VariantSetup,
-  control: Pick<TestRegistry, "logs" | "stop">,
+  control: Pick<TestRegistry, "logs" | "stop" | "stopProcess" | "startProcess">,
 ): TestRegistry {
   const scheme = setup.pki ? "https" : "http";
   return {

@@ -232,6 +232,9 @@ describe("time-outs and unreachable hosts: one clear line, exit 5", () => {
     const bad = await runAirlock(["digest", "--timeout", "soon", "127.0.0.1:1/app:1"]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--timeout "soon" is not a duration/);
+    const retry = await runAirlock(["digest", "--retry-for", "forever", "127.0.0.1:1/app:1"]);
+    assert.equal(retry.code, 2, retry.stderr);
+    assert.match(retry.stderr, /--retry-for "forever" is not a duration/);
     const scheme = await runAirlock(["digest", "127.0.0.1:1/app:1"], {
       env: { https_proxy: "socks4://127.0.0.1:1" },
     });

@@ -5,6 +5,8 @@
  * what the server saw and what the caller received.
  */
 import { after, before, beforeEach, test, type TestContext } from "node:test";
+import { performance } from "node:perf_hooks";
+import { setTimeout } from "node:timers/promises";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { RegistryError } from "../../src/errors.js";
@@ -12,7 +14,7 @@ import { sha256Digest } from "../../src/oci/digest.js";
 import type { RegistryClient } from "../../src/registry/client.js";
 import { connectRegistry, type RegistryOptions } from "../../src/registry/connect.js";
 import { pullScope, pushScope } from "../../src/registry/scope.js";
-import { RegistryTransport } from "../../src/registry/transport.js";
+import { RegistryTransport, type RetryNotice } from "../../src/registry/transport.js";
 import { getManifest } from "../../src/verbs/read.js";
 import {
   assertNoSecrets,
@@ -130,11 +132,46 @@ test("Retry-After as an HTTP-date: the retry waits until that date", async (t) =
   assert.ok(second.wallClock >= retryAt - 25, `retried ${retryAt - second.wallClock} ms before the date`);
 });
 
-test("a Retry-After longer than maxRetryAfterMs fails at once instead of waiting", async (t) => {
+test("a Retry-After beyond the retry budget fails at once instead of waiting", async (t) => {
   server.route("GET", MANIFESTS, status(429, { "retry-after": "3600" }), manifest(imageManifest("late")));
-  const client = await connect(t, { retry: { maxRetryAfterMs: 2_000 } });
+  const client = await connect(t);
   await assert.rejects(client.manifestGet(REPO, "v1"), hasCode("ERR_REGISTRY"));
   assert.deepEqual(statuses(MANIFESTS), [429]);
+  server.reset();
+  server.route("GET", MANIFESTS, status(503, { "retry-after": "2" }), manifest(imageManifest("soon")));
+  const short = await connect(t, { retryForMs: 1_500 });
+  const began = performance.now();
+  await assert.rejects(short.manifestGet(REPO, "v1"), hasCode("ERR_REGISTRY"));
+  assert.ok(performance.now() - began < 1_000, "no wait for a Retry-After past the budget");
+  assert.deepEqual(statuses(MANIFESTS), [503]);
+});
+
+test("a persistent 503 is retried until the time budget is spent, with capped backoff", async (t) => {
+  server.route("GET", MANIFESTS, status(503));
+  const client = await connectRegistry(server.host, {
+    plainHttp: true,
+    authFile: NO_AUTH_FILE,
+    retryForMs: 600,
+    retry: { baseDelayMs: 20, maxDelayMs: 50 },
+  });
+  t.after(() => client.close());
+  const began = performance.now();
+  await assert.rejects(client.manifestGet(REPO, "v1"), hasCode("ERR_REGISTRY"));
+  const took = performance.now() - began;
+  assert.ok(took >= 550 && took < 2_000, `gave up after ${Math.round(took)} ms`);
+  const requests = server.requestsTo(MANIFESTS);
+  assert.ok(requests.length >= 10, `${requests.length} requests in 600 ms with backoff capped at 50 ms`);
+  const gaps = requests.slice(1).map((r, i) => r.at - nth(requests, i).at);
+  assert.ok(Math.max(...gaps) < 200, `longest gap ${Math.round(Math.max(...gaps))} ms`);
+  assert.equal(client.stats.retries, requests.length - 1);
+});
+
+test("retryForMs 0 retries nothing", async (t) => {
+  server.route("GET", MANIFESTS, status(503), manifest(imageManifest("never")));
+  const client = await connect(t, { retryForMs: 0 });
+  await assert.rejects(client.manifestGet(REPO, "v1"), hasCode("ERR_REGISTRY"));
+  assert.deepEqual(statuses(MANIFESTS), [503]);
+  assert.equal(client.stats.retries, 0);
 });
 
 test("500, 503, then 200 on a manifest GET succeeds on the third request", async (t) => {
@@ -145,12 +182,65 @@ test("500, 503, then 200 on a manifest GET succeeds on the third request", async
   assert.deepEqual(statuses(MANIFESTS), [500, 503, 200]);
 });
 
-test("a connection reset before any answer is retried", async (t) => {
+test("a connection reset at the first contact is a clear error at once; once the registry answered, it is retried", async (t) => {
   const bytes = imageManifest("reset");
-  server.route("GET", MANIFESTS, (_req, res) => void res.socket?.destroy(), manifest(bytes));
+  const reset: Reply = (_req, res) => void res.socket?.destroy();
+  server.route("GET", MANIFESTS, reset, manifest(bytes), reset, manifest(bytes));
   const client = await connect(t);
+  const error = await rejectionOf(client.manifestGet(REPO, "v1"));
+  assert.ok(hasCode("ERR_NETWORK")(error));
+  assert.equal(server.requestsTo(MANIFESTS).length, 1);
+  assert.equal((await client.manifestGet(REPO, "v1")).digest, sha256Digest(bytes), "the registry answers");
+  assert.equal((await client.manifestGet(REPO, "v1")).digest, sha256Digest(bytes), "a reset, retried");
+  assert.equal(server.requestsTo(MANIFESTS).length, 4);
+});
+
+test("a registry that stops listening mid-run is waited for, on a new connection, until it listens again", async (t) => {
+  const flaky = await startFaultServer();
+  const port = flaky.port;
+  const bytes = imageManifest("outage");
+  flaky.route("GET", MANIFESTS, manifest(bytes));
+  const notices: RetryNotice[] = [];
+  const client = await connectRegistry(flaky.host, {
+    plainHttp: true,
+    authFile: NO_AUTH_FILE,
+    retry: { baseDelayMs: 50, maxDelayMs: 200 },
+    onRetry: (notice) => notices.push(notice),
+  });
+  t.after(() => client.close());
+  await client.manifestGet(REPO, "v1");
+  await flaky.close();
+  const back = (async () => {
+    await setTimeout(1_200);
+    const again = await startFaultServer(port);
+    again.route("GET", MANIFESTS, manifest(bytes));
+    return again;
+  })();
+  const began = performance.now();
   assert.equal((await client.manifestGet(REPO, "v1")).digest, sha256Digest(bytes));
-  assert.equal(server.requestsTo(MANIFESTS).length, 2);
+  const server2 = await back;
+  t.after(() => server2.close());
+  assert.ok(performance.now() - began >= 1_000, "it waited for the registry");
+  assert.ok(client.stats.retries >= 2, `${client.stats.retries} retries`);
+  assert.ok(notices.every((n) => n.registry === flaky.host && /connection refused/.test(n.reason)));
+  assert.ok((notices.at(-1)?.unreachableForMs ?? 0) >= 500, "the notices say for how long");
+});
+
+test("a pooled connection closed by the registry is replaced at once, not counted as a retry", async (t) => {
+  const bytes = imageManifest("stale");
+  // Answers, then closes the kept-alive connection as the next request arrives on it, before any answer.
+  const closeOnReuse: Reply = (_req, res) => void res.socket?.destroy();
+  server.route("GET", MANIFESTS, manifest(bytes), closeOnReuse, manifest(bytes));
+  const client = await connect(t, { retry: { maxAttempts: 1, baseDelayMs: 10_000 } });
+  await client.manifestGet(REPO, "v1");
+  await setTimeout(20); // the connection back in the pool, idle
+  const began = performance.now();
+  assert.equal((await client.manifestGet(REPO, "v1")).digest, sha256Digest(bytes));
+  assert.ok(performance.now() - began < 1_000, "no backoff");
+  assert.deepEqual(client.stats, { retries: 0, reconnects: 1 });
+  const [first, second, third] = server.requestsTo(MANIFESTS);
+  assert.equal(first?.remotePort, second?.remotePort, "the second request reused the connection");
+  assert.notEqual(third?.remotePort, second?.remotePort, "the resend went on a new connection");
 });
 
 test("a persistent 500 fails with ERR_REGISTRY after maxAttempts requests", async (t) => {

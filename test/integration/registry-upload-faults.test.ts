@@ -134,7 +134,7 @@ test("a small blob's PUT answered 503 is retried from memory, not reopened", asy
   assert.equal(source.opened(), 1);
 });
 
-test("a connection cut before the PATCH is answered: the transport resends the chunk", async (t) => {
+test("a connection cut before the PATCH is answered: GET <location> says where the session stands, the chunk goes again from there", async (t) => {
   const cut: Reply = (_req, res) => void res.socket?.destroy();
   const fake = fakeWith({}, [
     "PATCH",
@@ -148,14 +148,17 @@ test("a connection cut before the PATCH is answered: the transport resends the c
   await client.blobUpload("x", source.descriptor, source.open, CHUNKED);
   assertStored(fake, source);
   assert.deepEqual(
-    requests("PATCH").map((r) => [r.headers["content-range"], r.status]),
+    server.requestsTo(SESSION).map((r) => [r.method, r.headers["content-range"], r.status]),
     [
-      ["0-65535", 202],
-      ["65536-131071", undefined],
-      ["65536-131071", 202],
-      ["131072-153599", 202],
+      ["PATCH", "0-65535", 202],
+      ["PATCH", "65536-131071", undefined],
+      ["GET", undefined, 204],
+      ["PATCH", "65536-131071", 202],
+      ["PATCH", "131072-153599", 202],
+      ["PUT", undefined, 201],
     ],
   );
+  assert.equal(source.opened(), 1);
 });
 
 test("the registry kept part of a cut PATCH: GET <location> tells where, the rest of the chunk follows", async (t) => {
@@ -171,13 +174,77 @@ test("the registry kept part of a cut PATCH: GET <location> tells where, the res
   const exchanges = server.requestsTo(SESSION).map((r) => [r.method, r.headers["content-range"], r.status]);
   assert.deepEqual(exchanges, [
     ["PATCH", "0-65535", undefined],
-    ["PATCH", "0-65535", 416],
     ["GET", undefined, 204],
     ["PATCH", "10000-65535", 202],
     ["PATCH", "65536-102399", 202],
     ["PUT", undefined, 201],
   ]);
   assert.equal(source.opened(), 1);
+});
+
+/** The session's path without its query: which session a request went to. */
+function sessionOf(url: string): string {
+  return new URL(url, server.origin).pathname;
+}
+
+test("a streamed PUT whose connection is cut is never sent to that session again: a fresh session, a fresh open()", async (t) => {
+  const keepPartThenCut: Reply = (req, res) => {
+    fake.keep(req, req.body.subarray(0, 100_000));
+    res.socket?.destroy();
+  };
+  const fake = fakeWith({}, ["PUT", SESSION, keepPartThenCut, (req, res) => fake.put(req, res)]);
+  const source = sourceOf(randomBytes(2 * 1024 * KiB));
+  const client = await connect(t);
+  assert.equal(await client.blobUpload("x", source.descriptor, source.open), "uploaded");
+  assertStored(fake, source);
+  const puts = requests("PUT");
+  assert.equal(puts.length, 2);
+  assert.notEqual(
+    sessionOf(nth(puts, 0).url),
+    sessionOf(nth(puts, 1).url),
+    "the second PUT went to a new session",
+  );
+  assert.equal(requests("POST").length, 2);
+  assert.deepEqual(
+    requests("DELETE").map((r) => sessionOf(r.url)),
+    [sessionOf(nth(puts, 0).url)],
+    "the cut session was cancelled",
+  );
+  assert.equal(source.opened(), 2);
+  assert.equal(client.stats.retries, 1);
+});
+
+test("a PUT whose answer is lost after the registry stored the blob: a HEAD finds it, nothing is sent again", async (t) => {
+  const storeThenCut: Reply = (req, res) => {
+    const silent = { writeHead: () => ({ end: () => undefined }) } as unknown as typeof res;
+    fake.put(req, silent);
+    res.socket?.destroy();
+  };
+  const fake = fakeWith({}, ["PUT", SESSION, storeThenCut]);
+  server.route("HEAD", /^\/v2\/x\/blobs\/sha256:/, (req, res) => {
+    const stored = fake.blobs.get(req.url.pathname.slice("/v2/x/blobs/".length));
+    res.writeHead(stored === undefined ? 404 : 200, { "content-length": stored?.length ?? 0 }).end();
+  });
+  const source = sourceOf(randomBytes(2 * 1024 * KiB));
+  const client = await connect(t);
+  assert.equal(await client.blobUpload("x", source.descriptor, source.open), "uploaded");
+  assertStored(fake, source);
+  assert.equal(requests("PUT").length, 1);
+  assert.equal(requests("POST").length, 1);
+  assert.equal(source.opened(), 1);
+});
+
+test("a PUT cut every time gives up after a bounded number of fresh sessions, each cancelled", async (t) => {
+  const cut: Reply = (_req, res) => void res.socket?.destroy();
+  const fake = fakeWith({}, ["PUT", SESSION, cut]);
+  const source = sourceOf(randomBytes(2 * 1024 * KiB));
+  const client = await connect(t);
+  await assert.rejects(client.blobUpload("x", source.descriptor, source.open), hasCode("ERR_NETWORK"));
+  const posts = requests("POST").length;
+  assert.ok(posts > 2 && posts <= 8, `${posts} sessions`);
+  assert.equal(requests("PUT").length, posts, "one PUT per session, never two");
+  assert.equal(requests("DELETE").length, posts);
+  assert.equal(fake.sessions.size, 0);
 });
 
 test("the registry lost the session: the upload starts over with a fresh session and open()", async (t) => {

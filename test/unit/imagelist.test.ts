@@ -16,6 +16,7 @@ import {
   type ImageList,
   type Problem,
 } from "../../src/imagelist/index.js";
+import { optionsFor } from "../../src/verbs/client-pool.js";
 
 const EXAMPLES = path.join(import.meta.dirname, "../../examples");
 const DIGEST = "sha256:" + "ab".repeat(32);
@@ -143,6 +144,36 @@ images:
 
   it("defaults to linux/amd64 when no platforms are named", () => {
     assert.deepEqual(parseOk("images: [nginx]").platforms, ["linux/amd64"]);
+  });
+});
+
+describe("a registry's network settings", () => {
+  it("reads timeout and retryFor as durations, retryFor 0 as no retries, and puts them on that registry's client", () => {
+    const list = parseOk(`
+registries:
+  a.example.com: { timeout: 2m, retryFor: 15m }
+  b.example.com: { retryFor: 0 }
+  c.example.com: { retryFor: 90 }
+images: [a.example.com/x:1]
+`);
+    assert.deepEqual(list.registries["a.example.com"], { timeoutMs: 120_000, retryForMs: 900_000 });
+    assert.deepEqual(list.registries["b.example.com"], { retryForMs: 0 });
+    assert.deepEqual(list.registries["c.example.com"], { retryForMs: 90_000 });
+    const base = { retryForMs: 300_000, timeoutMs: 30_000 };
+    assert.equal(optionsFor("b.example.com", { retryForMs: 0 }, base).retryForMs, 0);
+    assert.equal(optionsFor("d.example.com", {}, base).retryForMs, 300_000, "--retry-for otherwise");
+  });
+  it("refuses a retryFor that is not a duration, or negative, at its path", () => {
+    for (const value of ["soon", "-1"]) {
+      const problems = problemsOf(
+        `registries:\n  a.example.com:\n    retryFor: ${value}\nimages: [a.example.com/x:1]\n`,
+      );
+      assert.deepEqual(
+        problems.map((p) => p.path),
+        ['registries["a.example.com"].retryFor'],
+        value,
+      );
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseDuration } from "../../src/cli/parse.js";
+import { parseDuration, parseRetryFor } from "../../src/cli/parse.js";
 import { AirlockError } from "../../src/errors.js";
 import { networkError, type NetworkContext } from "../../src/registry/network-error.js";
 import {
@@ -11,7 +11,7 @@ import {
   proxyLabel,
   routeFor,
 } from "../../src/registry/proxy.js";
-import { parseDurationMs } from "../../src/util/duration.js";
+import { parseBudgetMs, parseDurationMs } from "../../src/util/duration.js";
 
 const url = (text: string): URL => new URL(text);
 
@@ -97,6 +97,14 @@ describe("durations", () => {
   it("--timeout names itself when refused", () => {
     assert.throws(() => parseDuration("soon"), /--timeout "soon" is not a duration/);
   });
+  it("a retry budget may also be 0: no retries", () => {
+    for (const zero of ["0", "0s", "0m", 0]) assert.equal(parseBudgetMs(zero), 0);
+    assert.equal(parseRetryFor("5m"), 300_000);
+    assert.equal(parseRetryFor("30s"), 30_000);
+    assert.equal(parseRetryFor("0"), 0);
+    assert.throws(() => parseRetryFor("-1s"), /--retry-for "-1s" is not a duration/);
+    assert.throws(() => parseRetryFor("forever"), /--retry-for "forever" is not a duration/);
+  });
 });
 
 describe("network errors", () => {
@@ -111,31 +119,31 @@ describe("network errors", () => {
     networkError(err, "reg.example.com", "GET", target, ctx);
 
   const cases: [string, unknown, NetworkContext, RegExp, boolean][] = [
-    ["EHOSTUNREACH", fail("EHOSTUNREACH"), {}, /^cannot reach reg\.example\.com: no route/, false],
-    ["ENETUNREACH", fail("ENETUNREACH"), {}, /no route to it .*\(no HTTPS_PROXY set\)$/, false],
-    ["EAI_AGAIN", fail("EAI_AGAIN"), {}, /^cannot resolve host reg\.example\.com .*check the name/, false],
+    ["EHOSTUNREACH", fail("EHOSTUNREACH"), {}, /^cannot reach reg\.example\.com: no route/, true],
+    ["ENETUNREACH", fail("ENETUNREACH"), {}, /no route to it .*\(no HTTPS_PROXY set\)$/, true],
+    ["EAI_AGAIN", fail("EAI_AGAIN"), {}, /^cannot resolve host reg\.example\.com .*check the name/, true],
     [
       "ENOTFOUND via a proxy",
       fail("ENOTFOUND"),
       viaProxy,
       /^cannot resolve proxy proxy\.corp:3128 \(HTTPS_PROXY\)/,
-      false,
+      true,
     ],
     [
       "a refused proxy",
       fail("ECONNREFUSED"),
       viaProxy,
       /^connection refused by proxy proxy\.corp:3128/,
-      false,
+      true,
     ],
     [
       "a connect time-out",
       fail("UND_ERR_CONNECT_TIMEOUT"),
       viaProxy,
       /^no connection to proxy proxy\.corp:3128 \(HTTPS_PROXY\) within 30 s/,
-      false,
+      true,
     ],
-    ["a headers time-out", fail("UND_ERR_HEADERS_TIMEOUT"), viaProxy, /sent no answer within 2 s/, false],
+    ["a headers time-out", fail("UND_ERR_HEADERS_TIMEOUT"), viaProxy, /sent no answer within 2 s/, true],
     ["a body time-out", fail("UND_ERR_BODY_TIMEOUT"), viaProxy, /stopped sending for 2 s/, true],
     [
       "407 to CONNECT",
@@ -160,13 +168,15 @@ describe("network errors", () => {
     ],
     ["a reset", fail("ECONNRESET"), {}, /^the connection to reg\.example\.com was cut/, true],
   ];
+  // The last column: retryable once the registry has answered in this run; never at the first contact.
   for (const [name, err, ctx, pattern, retryable] of cases) {
-    it(`${name}: one line, no raw code, no credentials`, () => {
+    it(`${name}: one line, no raw code, no credentials; ${retryable ? "retried" : "not retried"} mid-run`, () => {
       const mapped = map(err, ctx);
       assert.equal(mapped.code, "ERR_NETWORK");
       assert.match(mapped.message, pattern);
       assert.doesNotMatch(mapped.message, /\b(E[A-Z]{4,}|UND_ERR_\w+)\b|s3cret|\n/);
-      assert.equal(mapped.retryable, retryable);
+      assert.equal(mapped.retryable, false, "at the first contact");
+      assert.equal(map(err, { ...ctx, answered: true }).retryable, retryable, "once the registry answered");
     });
   }
 

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseChallenges } from "../../src/registry/challenge.js";
 import { parseErrorBody, redactUrl } from "../../src/registry/http-errors.js";
-import { backoffDelay, parseRetryAfter, DEFAULT_RETRY } from "../../src/registry/retry.js";
+import {
+  DEFAULT_RETRY,
+  RetryBudget,
+  backoffDelay,
+  mayBeStaleConnection,
+  parseRetryAfter,
+} from "../../src/registry/retry.js";
 import { formatScope, mergeScopes, parseScope, scopesCover } from "../../src/registry/scope.js";
 
 describe("WWW-Authenticate", () => {
@@ -55,11 +61,41 @@ describe("retry timing", () => {
     assert.equal(parseRetryAfter("soon"), undefined);
   });
   it("backs off exponentially within the cap", () => {
-    for (let attempt = 1; attempt < 10; attempt++) {
+    for (let attempt = 1; attempt < 20; attempt++) {
       const delay = backoffDelay(DEFAULT_RETRY, attempt);
       const cap = Math.min(DEFAULT_RETRY.maxDelayMs, DEFAULT_RETRY.baseDelayMs * 2 ** (attempt - 1));
       assert.ok(delay >= cap / 2 && delay <= cap, `attempt ${attempt}: ${delay}`);
+      assert.ok(delay <= 15_000);
     }
+  });
+  it("budgets five minutes by default, counted from the first failure, unlimited in attempts", () => {
+    let now = 1_000_000;
+    const budget = new RetryBudget(DEFAULT_RETRY, () => now);
+    assert.equal(budget.remainingMs(), 300_000);
+    now += 60_000; // a long, healthy transfer before the first failure costs nothing
+    assert.equal(budget.remainingMs(), 300_000);
+    let tries = 0;
+    while (budget.fail()) {
+      const wait = budget.backoffMs();
+      assert.ok(wait <= budget.remainingMs());
+      now += wait;
+      tries++;
+    }
+    assert.equal(budget.elapsedMs(), 300_000, "the last wait ends exactly at the deadline");
+    assert.ok(tries > 15 && tries < 60, `${tries} retries in five minutes`);
+  });
+  it("stops at maxAttempts, and retries nothing with a budget of 0", () => {
+    const capped = new RetryBudget({ ...DEFAULT_RETRY, maxAttempts: 3 });
+    assert.deepEqual([capped.fail(), capped.fail(), capped.fail()], [true, true, false]);
+    assert.equal(new RetryBudget({ ...DEFAULT_RETRY, retryForMs: 0 }).fail(), false);
+  });
+  it("takes a reset or close before any answer on a used connection for a stale one", () => {
+    const socketError = (bytesRead: number): Error =>
+      Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET", socket: { bytesRead } });
+    assert.equal(mayBeStaleConnection(socketError(512)), true);
+    assert.equal(mayBeStaleConnection(socketError(0)), false, "a new connection cannot be stale");
+    assert.equal(mayBeStaleConnection(Object.assign(new Error("reset"), { code: "ECONNRESET" })), true);
+    assert.equal(mayBeStaleConnection(Object.assign(new Error("no"), { code: "ECONNREFUSED" })), false);
   });
 });
 
