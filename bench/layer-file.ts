@@ -1,8 +1,8 @@
 // Writes one bench layer: a tar of the files layer-content.ts plans, gzip-compressed into a file,
 // with the digests an image needs: the blob's (sha256 of the gzip) and its diff_id (sha256 of the
 // tar). One gzip stream, whose level changes with the content: stored blocks (level 0) for the
-// binaries, which gzip cannot shrink anyway, and level 1 for text and tar headers. That is what
-// `gzip -1` makes of such files, at a fraction of the CPU.
+// binaries, which is what any level ends up writing for incompressible bytes, without the search
+// for matches that would cost most of the CPU, and level 1 for the text and the tar headers.
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
