@@ -76,6 +76,7 @@ async function buildEntry(
     const record = describeWorkload(generated);
     await writeFile(join(partial, "workload.json"), JSON.stringify(record));
     await removeOtherEntries(shape.name, entry);
+    await rm(entry, { recursive: true, force: true }); // an unreadable entry under the same key
     await rename(partial, entry);
     const total = (performance.now() - began) / 1000;
     log(`generated in ${generatedIn.toFixed(1)} s, pushed in ${(total - generatedIn).toFixed(1)} s`);
