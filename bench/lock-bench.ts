@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runAirlock } from "../test/harness/cli.js";
@@ -12,9 +12,9 @@ const TARGET_MS = 2000;
 /** Issue 3's target: locking 200 single-platform images on the local registry in ≤ 2 s (CLI wall time). */
 export async function lockBench(): Promise<BenchRow[]> {
   const registry = await startRegistry("plain");
+  const dir = await mkdtemp(join(tmpdir(), "airlock-bench-"));
   try {
     const refs = await pushTinyImages(registry.url, registry.host, COUNT);
-    const dir = await mkdtemp(join(tmpdir(), "airlock-bench-"));
     const list = join(dir, "airlock.yaml");
     await writeFile(list, `images:\n${refs.map((r) => `  - ${r}\n`).join("")}`);
     let failure = "";
@@ -33,5 +33,6 @@ export async function lockBench(): Promise<BenchRow[]> {
     ];
   } finally {
     await registry.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 }

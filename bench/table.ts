@@ -3,17 +3,30 @@ export interface BenchRow {
   airlock: string;
   target: string;
   skopeo?: string;
+  /** What the machine allows for the same job (a bare client, or a plain tar). */
+  floor?: string;
+  /** airlock's figure over the floor's and skopeo's. */
+  ratio?: string;
   /** undefined when the row has no target. */
   pass?: boolean;
 }
 
-/** A plain table on stdout: what was measured, the target and whether it was met. */
+/** A plain table on stdout: what was measured, beside skopeo and the floor, the target and whether it was met. */
 export function printTable(rows: BenchRow[]): void {
-  const header: BenchRow = { name: "benchmark", airlock: "airlock", target: "target", skopeo: "skopeo" };
+  const header: BenchRow = {
+    name: "benchmark",
+    airlock: "airlock",
+    skopeo: "skopeo",
+    floor: "floor",
+    ratio: "ratio",
+    target: "target",
+  };
   const cells = (r: BenchRow): string[] => [
     r.name,
     r.airlock,
     r.skopeo ?? "-",
+    r.floor ?? "-",
+    r.ratio ?? "-",
     r.target,
     r === header ? "result" : r.pass === undefined ? "-" : r.pass ? "met" : "MISSED",
   ];

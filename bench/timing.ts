@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -31,12 +32,31 @@ export async function measure(command: string, args: string[], cwd?: string): Pr
   }
 }
 
-/** Wall time of several commands run one after another. */
-export async function measureAll(commands: [string, string[]][], cwd?: string): Promise<number> {
-  let total = 0;
-  for (const [command, args] of commands) total += (await measure(command, args, cwd)).seconds;
-  return total;
+/**
+ * Wall seconds of shell command lines run one after another as one script (`set -e`), written to
+ * `file`: one sync before the whole, as for a single command, not one between each.
+ */
+export async function measureScript(file: string, lines: readonly string[]): Promise<number> {
+  await writeFile(file, ["set -e", ...lines, ""].join("\n"));
+  return (await measure("sh", [file])).seconds;
 }
 
 export const fmtSeconds = (s: number): string => `${s.toFixed(2)} s`;
 export const fmtMiB = (m: number): string => `${m.toFixed(0)} MiB`;
+
+/** The median of some runs (the mean of the middle two for an even count). */
+export function median(runs: readonly number[]): number {
+  const sorted = [...runs].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[Math.floor(mid)] ?? NaN)
+    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+/** "9.70 s (runs: 9.62, 9.70, 9.91)": the median, then every run in order. */
+export const fmtRuns = (runs: readonly number[]): string =>
+  `${fmtSeconds(median(runs))} (runs: ${runs.map((s) => s.toFixed(2)).join(", ")})`;
+
+/** "3.52× floor": how many times `of` the figure is. */
+export const fmtRatio = (figure: number, of: number, name: string): string =>
+  `${(figure / of).toFixed(2)}× ${name}`;

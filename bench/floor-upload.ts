@@ -8,7 +8,7 @@ import type { Readable } from "node:stream";
 import { indexBundleTar } from "../src/store/bundle-index.js";
 
 const [bundleArg, hostArg] = process.argv.slice(2);
-if (bundleArg === undefined || hostArg === undefined) throw new Error("usage: floor-client BUNDLE HOST:PORT");
+if (bundleArg === undefined || hostArg === undefined) throw new Error("usage: floor-upload BUNDLE HOST:PORT");
 const bundle: string = bundleArg;
 const host: string = hostArg;
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
