@@ -5,7 +5,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startRegistry } from "../test/harness/registry.js";
-import { pushWorkload } from "./medium.js";
+import { MEDIUM } from "./medium.js";
+import { serveWorkload } from "./workload-cache.js";
 import { measure, type Measured } from "./timing.js";
 
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 3);
@@ -16,11 +17,11 @@ const sides = {
 };
 
 const dir = await mkdtemp(join(tmpdir(), "airlock-ab-"));
-const source = await startRegistry("plain");
+const workload = await serveWorkload(MEDIUM, (line) => process.stderr.write(`${line}\n`));
+const source = workload.registry;
 try {
-  const medium = await pushWorkload(source.host, { refs: 40, bases: 2, baseMiB: 100, appMiB: 6 });
   const list = join(dir, "medium.yaml");
-  const refs = medium.references.map((r) => `  - ${r}\n`).join("");
+  const refs = workload.refs.map((r) => `  - ${r}\n`).join("");
   await writeFile(list, `defaults:\n  platforms: all\nimages:\n${refs}`);
   await measure(sides.new, ["lock", "-f", list, "--cache", join(dir, "lock-cache")]);
   const results: Record<string, { create: Measured[]; push: Measured[] }> = {
