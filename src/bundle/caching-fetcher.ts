@@ -72,6 +72,11 @@ export class CachingFetcher implements BlobReader {
     }
   }
 
+  /** True when the cache holds every blob: nothing to download. */
+  get allCached(): boolean {
+    return this.#cached.size === this.#blobs.size;
+  }
+
   /** Waits for every copy into the cache; the first failure is thrown. */
   async settle(): Promise<FetchProgress> {
     const results = await Promise.allSettled(this.#pending.splice(0));

@@ -267,7 +267,9 @@ async function writeBundles(
       );
       const tar = await writeLayoutTar(plan.output, plan.files, plan.content.blobs, fetcher, {
         signal: options.signal,
-        concurrency: options.concurrency ?? 8,
+        // From the cache alone, one blob after another: the disk reads in order, and the tar is
+        // hashed as it is written instead of read back.
+        concurrency: fetcher.allCached ? 1 : (options.concurrency ?? 8),
         onBytes: (n) => options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: tarTotal }),
       });
       downloaded += (await fetcher.settle()).downloaded;
