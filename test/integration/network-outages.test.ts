@@ -80,11 +80,13 @@ describe("registries that go away mid-run and come back", () => {
   let made: Awaited<ReturnType<typeof makeBundle>>;
   let images: ExpectedImage[];
   let state: string;
+  /** The 24 MiB layer's digest: its first upload is cut mid-body, whatever else the rates hit. */
+  let toolLayer: string;
 
   before(async () => {
     ({ registry: a } = await startSeededRegistry("plain"));
     await pushBigImage(a.url, "big/app", "v1", [64 * MiB, 8 * MiB]);
-    await pushBigImage(a.url, "big/tool", "v1", [24 * MiB]);
+    toolLayer = (await pushBigImage(a.url, "big/tool", "v1", [24 * MiB])).layers[0]?.digest ?? "";
     made = await makeBundle(`images:
   - ${a.host}/big/app:v1
   - ${a.host}/big/tool:v1
@@ -165,6 +167,11 @@ describe("registries that go away mid-run and come back", () => {
     others.push(b, { stop: () => proxy.close() });
     const any = /^\/v2\/./;
     const rules = [
+      {
+        method: "PUT",
+        path: new RegExp(toolLayer.slice("sha256:".length)),
+        action: { kind: "cut" as const, afterBytes: 256 * 1024 },
+      },
       { path: any, every: 7, times: Infinity, action: { kind: "status" as const, status: 500 } },
       {
         path: any,
