@@ -6,6 +6,7 @@ import { loadSchema } from "../schemas.js";
 import type {
   Lock,
   LockEntry,
+  LockedArtifact,
   LockedAttestation,
   LockedBlob,
   LockedImage,
@@ -42,6 +43,29 @@ function imageObject(i: LockedImage): object {
     ...(i.attestations !== undefined && i.attestations.length > 0
       ? { attestations: i.attestations.map(attestationObject) }
       : {}),
+    ...(i.attached !== undefined && i.attached.length > 0
+      ? { attached: [...i.attached].sort(compareArtifacts).map(artifactObject) }
+      : {}),
+  };
+}
+
+/** Attached artifacts in a fixed order: by subject, then kind, then digest. */
+export function compareArtifacts(a: LockedArtifact, b: LockedArtifact): number {
+  const key = (x: LockedArtifact): string => `${x.subject} ${x.kind} ${x.digest}`;
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}
+
+function artifactObject(a: LockedArtifact): object {
+  return {
+    kind: a.kind,
+    subject: a.subject,
+    ...(a.tag !== undefined ? { tag: a.tag } : {}),
+    digest: a.digest,
+    mediaType: a.mediaType,
+    size: a.size,
+    ...(a.artifactType !== undefined ? { artifactType: a.artifactType } : {}),
+    config: blobObject(a.config),
+    layers: a.layers.map(blobObject),
   };
 }
 

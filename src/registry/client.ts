@@ -9,15 +9,8 @@ import { openBlob } from "./blob-reader.js";
 import { uploadBlob, type BlobUploadOptions, type OpenSource } from "./blob-upload.js";
 import { readBodyCapped } from "./body.js";
 import { listPaginated } from "./pagination.js";
-import {
-  COSIGN_SUFFIXES,
-  cosignTag,
-  descriptorsOf,
-  filterArtifactType,
-  referrersFromApi,
-  referrersTag,
-  type CosignSuffix,
-} from "./referrers.js";
+import { COSIGN_SUFFIXES, cosignTag, referrersTag, type CosignSuffix } from "../oci/attached-tags.js";
+import { descriptorsOf, filterArtifactType, referrersFromApi } from "./referrers.js";
 import { CATALOG_SCOPE, pullScope, pushScope, deleteScope, type Scope } from "./scope.js";
 import type { RegistryTransport } from "./transport.js";
 

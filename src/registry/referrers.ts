@@ -1,30 +1,14 @@
 /**
  * What is attached to a manifest: the OCI 1.1 referrers API, its fallback tag
  * (`sha256-<hex>` holding an index of referrers, for registries without the
- * API, such as Distribution 2.8), and cosign's `sha256-<hex>.sig|.att|.sbom` tags.
+ * API, such as Distribution 2.8). The tag names are in oci/attached-tags.ts.
  */
 import { AirlockError } from "../errors.js";
-import { parseDigest } from "../oci/digest.js";
 import type { Descriptor } from "../oci/types.js";
 import { readBodyCapped } from "./body.js";
 import { nextLink } from "./pagination.js";
 import type { Scope } from "./scope.js";
 import type { RegistryTransport } from "./transport.js";
-
-/** cosign's tag suffixes, and what each holds. */
-export const COSIGN_SUFFIXES = ["sig", "att", "sbom"] as const;
-export type CosignSuffix = (typeof COSIGN_SUFFIXES)[number];
-
-/** The fallback tag of the referrers API for a subject: "sha256-<hex>". */
-export function referrersTag(subject: string): string {
-  const { algorithm, hex } = parseDigest(subject);
-  return `${algorithm}-${hex}`;
-}
-
-/** cosign's tag for a subject's signature, attestation or SBOM: "sha256-<hex>.sig". */
-export function cosignTag(subject: string, suffix: CosignSuffix): string {
-  return `${referrersTag(subject)}.${suffix}`;
-}
 
 export interface ReferrersRequest {
   repository: string;
