@@ -22,6 +22,7 @@ export function encodeLock(lock: Lock): string {
   const doc = {
     lockVersion: lock.lockVersion,
     listHash: lock.listHash,
+    ...(lock.attachedRecorded === true ? { attachedRecorded: true } : {}),
     totals: { ...lock.totals },
     entries: lock.entries.map(entryObject),
   };

@@ -99,6 +99,8 @@ export interface Lock {
   lockVersion: typeof LOCK_VERSION;
   /** sha256 over the normalised list's entry keys: a quick staleness check. */
   listHash: string;
+  /** Each image's attached content was looked for; absent in locks written before airlock recorded it. */
+  attachedRecorded?: true;
   entries: LockEntry[];
   totals: LockTotals;
 }

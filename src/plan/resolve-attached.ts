@@ -34,8 +34,9 @@ export async function attachedOf(
   let level = [...new Set(subjects)];
   for (let depth = 1; depth <= ATTACHED_DEPTH && level.length > 0; depth++) {
     const next: string[] = [];
-    for (const subject of level) {
-      for (const found of await attachedTo(entry, policy, subject, resolver)) {
+    const answers = await Promise.all(level.map((s) => attachedTo(entry, policy, s, resolver)));
+    for (const answer of answers) {
+      for (const found of answer) {
         if (seen.has(found.bytes.digest)) continue;
         seen.add(found.bytes.digest);
         const artifact = lockedArtifact(found);
@@ -55,22 +56,40 @@ async function attachedTo(
   subject: string,
   resolver: Resolver,
 ): Promise<Found[]> {
-  const found: Found[] = [];
-  if (policy.signatures && resolver.manifestIfTagged !== undefined) {
-    for (const suffix of COSIGN_SUFFIXES) {
+  const [tagged, referrers] = await Promise.all([
+    policy.signatures ? cosignTagged(entry, subject, resolver) : [],
+    policy.referrers ? referrersFound(entry, policy, subject, resolver) : [],
+  ]);
+  return [...tagged, ...referrers];
+}
+
+async function cosignTagged(entry: ImageEntry, subject: string, resolver: Resolver): Promise<Found[]> {
+  const lookup = resolver.manifestIfTagged?.bind(resolver);
+  if (lookup === undefined) return [];
+  const found = await Promise.all(
+    COSIGN_SUFFIXES.map(async (suffix): Promise<Found | undefined> => {
       const tag = cosignTag(subject, suffix);
-      const bytes = await resolver.manifestIfTagged(entry.registry, entry.repository, tag);
-      if (bytes !== undefined) found.push({ kind: `cosign-${suffix}`, subject, tag, bytes });
-    }
-  }
-  if (policy.referrers && resolver.referrers !== undefined) {
-    for (const d of await referrersOf(entry, policy, subject, resolver)) {
+      const bytes = await lookup(entry.registry, entry.repository, tag);
+      return bytes === undefined ? undefined : { kind: `cosign-${suffix}`, subject, tag, bytes };
+    }),
+  );
+  return found.filter((f): f is Found => f !== undefined);
+}
+
+async function referrersFound(
+  entry: ImageEntry,
+  policy: AttachedPolicy,
+  subject: string,
+  resolver: Resolver,
+): Promise<Found[]> {
+  const listed = await referrersOf(entry, policy, subject, resolver);
+  return await Promise.all(
+    listed.map(async (d): Promise<Found> => {
       const bytes = await resolver.manifest(entry.registry, entry.repository, d.digest);
       const artifactType = d.artifactType ?? artifactTypeOf(bytes);
-      found.push({ kind: "referrer", subject, bytes, ...(artifactType ? { artifactType } : {}) });
-    }
-  }
-  return found;
+      return { kind: "referrer", subject, bytes, ...(artifactType ? { artifactType } : {}) };
+    }),
+  );
 }
 
 async function referrersOf(
@@ -81,7 +100,8 @@ async function referrersOf(
 ): Promise<Descriptor[]> {
   const types = policy.artifactTypes;
   const one = types?.length === 1 ? types[0] : undefined;
-  const listed = (await resolver.referrers?.(entry.registry, entry.repository, subject, one)) ?? [];
+  if (resolver.referrers === undefined) return [];
+  const listed = await resolver.referrers(entry.registry, entry.repository, subject, one);
   return types === undefined ? listed : listed.filter((d) => types.includes(d.artifactType ?? ""));
 }
 

@@ -11,7 +11,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { load } from "js-yaml";
 import type { LockDiff } from "../../src/plan/diff.js";
+import { decodeLock, encodeLock } from "../../src/plan/lock-file.js";
 import type { Lock, LockedArtifact, LockedImage } from "../../src/plan/lock-types.js";
+import { withoutAttached } from "../../src/plan/without-attached.js";
 import {
   buildCosignSignature,
   SBOM_ARTIFACT_TYPE,
@@ -96,6 +98,17 @@ describe("lock records signatures, attestations, SBOMs and referrers", () => {
     const types = (image.attached ?? []).filter((a) => a.kind === "referrer").map((a) => a.artifactType);
     assert.deepEqual(types.sort(), [SBOM_ARTIFACT_TYPE, SCAN_ARTIFACT_TYPE].sort());
     assert.equal((image.attached ?? []).find((a) => a.kind === "referrer")?.tag, undefined);
+  });
+
+  it("a lock written before airlock recorded attached content keeps its pins and gains it", async () => {
+    const lockFile = join(dir, "all.lock");
+    const recorded = await readFile(lockFile, "utf8");
+    const older = encodeLock(withoutAttached(decodeLock(recorded, lockFile)));
+    assert.doesNotMatch(older, /attached/);
+    await writeFile(lockFile, older);
+    const run = await runAirlock(["lock", "-f", join(dir, "all.yaml")]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(await readFile(lockFile, "utf8"), recorded);
   });
 
   it("counts attached manifests and blobs in the totals", async () => {
