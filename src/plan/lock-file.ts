@@ -3,6 +3,7 @@ import { dump, load } from "js-yaml";
 import { AirlockError, messageOf } from "../errors.js";
 import { OBJECT_SOURCE } from "../imagelist/defaults.js";
 import { loadSchema } from "../schemas.js";
+import { compareArtifacts } from "./artifact-order.js";
 import type {
   Lock,
   LockEntry,
@@ -48,12 +49,6 @@ function imageObject(i: LockedImage): object {
       ? { attached: [...i.attached].sort(compareArtifacts).map(artifactObject) }
       : {}),
   };
-}
-
-/** Attached artifacts in a fixed order: by subject, then kind, then digest. */
-export function compareArtifacts(a: LockedArtifact, b: LockedArtifact): number {
-  const key = (x: LockedArtifact): string => `${x.subject} ${x.kind} ${x.digest}`;
-  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 }
 
 function artifactObject(a: LockedArtifact): object {

@@ -5,7 +5,7 @@ import { mapSettled } from "../util/pool.js";
 import { closest, joinWords } from "../util/suggest.js";
 import { entryKey, listHash } from "./entry-key.js";
 import { LOCK_VERSION, type Lock, type LockEntry, type LockedImage } from "./lock-types.js";
-import { compareArtifacts } from "./lock-file.js";
+import { compareArtifacts } from "./artifact-order.js";
 import { attachedOf } from "./resolve-attached.js";
 import { resolveImage } from "./resolve-image.js";
 import type { Resolver } from "./resolver.js";

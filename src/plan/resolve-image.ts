@@ -10,7 +10,7 @@ import {
 } from "../oci/platform.js";
 import type { Descriptor, ImageConfig } from "../oci/types.js";
 import { formatReference } from "../ref/reference.js";
-import { compareArtifacts } from "./lock-file.js";
+import { compareArtifacts } from "./artifact-order.js";
 import { attachedOf } from "./resolve-attached.js";
 import type { LockedAttestation, LockedImage, LockedPlatform } from "./lock-types.js";
 
