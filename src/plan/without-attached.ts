@@ -6,8 +6,8 @@ import { computeTotals } from "./totals.js";
  * totals recounted: what a bundle holds until bundles carry attached content.
  */
 export function withoutAttached(lock: Lock): Lock {
+  if (!lock.entries.some((e) => e.images.some((i) => i.attached !== undefined))) return lock;
   const { attachedRecorded: _recorded, ...rest } = lock;
-  if (!lock.entries.some((e) => e.images.some((i) => i.attached !== undefined))) return rest;
   const entries = lock.entries.map((e) => ({
     ...e,
     images: e.images.map(({ attached: _attached, ...image }) => image),
