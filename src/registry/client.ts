@@ -310,14 +310,20 @@ export class RegistryClient {
     return out;
   }
 
-  /** A manifest by tag or digest, or undefined when the registry has none (404). */
+  /**
+   * A manifest by tag or digest, or undefined when the registry has none: a HEAD first (a miss
+   * costs no GET, which registries such as Docker Hub count as pulls), then a GET by the digest
+   * it answered, so the bytes are verified even if the tag moves in between.
+   */
   async manifestFind(
     repository: string,
     reference: string,
     options: CallOptions = {},
   ): Promise<FetchedManifest | undefined> {
+    const head = await this.manifestHead(repository, reference, options);
+    if (head === undefined) return undefined;
     try {
-      return await this.manifestGet(repository, reference, options);
+      return await this.manifestGet(repository, head.digest, options);
     } catch (err) {
       if (err instanceof AirlockError && err.code === "ERR_NOT_FOUND") return undefined;
       throw err;

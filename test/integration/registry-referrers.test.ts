@@ -15,7 +15,6 @@ import { startFaultServer, type FaultServer } from "../harness/fault-server.js";
 const SUBJECT = sha256Digest(Buffer.from("subject"));
 const HEX = SUBJECT.slice("sha256:".length);
 const REFERRERS = new RegExp(`^/v2/x/referrers/${SUBJECT}`);
-const FALLBACK = new RegExp(`^/v2/x/manifests/sha256-${HEX}$`);
 
 const referrer = (note: string, artifactType: string): Descriptor => ({
   mediaType: "application/vnd.oci.image.manifest.v1+json",
@@ -30,6 +29,11 @@ const indexOf = (manifests: Descriptor[]): object => ({
   mediaType: "application/vnd.oci.image.index.v1+json",
   manifests,
 });
+
+const FALLBACK = new RegExp(`^/v2/x/manifests/sha256-${HEX}$`);
+const FALLBACK_INDEX = Buffer.from(JSON.stringify(indexOf([SBOM, SCAN])));
+/** The fallback tag, and the digest its HEAD answers. */
+const FALLBACK_OR_DIGEST = new RegExp(`^/v2/x/manifests/(sha256-${HEX}|${sha256Digest(FALLBACK_INDEX)})$`);
 
 let server: FaultServer;
 before(async () => (server = await startFaultServer()));
@@ -69,13 +73,8 @@ test("artifactType goes to the registry and is applied to its answer too", async
 for (const code of [404, 400, 406]) {
   test(`${code} from the referrers API: the fallback tag's index, filtered`, async (t) => {
     server.route("GET", REFERRERS, status(code));
-    server.route(
-      "GET",
-      FALLBACK,
-      manifest(Buffer.from(JSON.stringify(indexOf([SBOM, SCAN]))), {
-        mediaType: "application/vnd.oci.image.index.v1+json",
-      }),
-    );
+    const index = manifest(FALLBACK_INDEX, { mediaType: "application/vnd.oci.image.index.v1+json" });
+    for (const method of ["HEAD", "GET"]) server.route(method, FALLBACK_OR_DIGEST, index);
     const client = await connect(t);
     assert.deepEqual(await client.referrers("x", SUBJECT), [SBOM, SCAN]);
     assert.deepEqual(await client.referrers("x", SUBJECT, { artifactType: SCAN.artifactType ?? "" }), [SCAN]);
@@ -84,15 +83,16 @@ for (const code of [404, 400, 406]) {
 
 test("no referrers API and no fallback tag: no referrers", async (t) => {
   server.route("GET", REFERRERS, registryError(404, "NAME_UNKNOWN"));
-  server.route("GET", FALLBACK, registryError(404, "MANIFEST_UNKNOWN"));
+  server.route("HEAD", FALLBACK, status(404));
   const client = await connect(t);
   assert.deepEqual(await client.referrers("x", SUBJECT), []);
+  assert.equal(server.requestsTo(FALLBACK).length, 1, "one HEAD, no GET");
 });
 
 test("cosign's tags: the ones that exist, by suffix", async (t) => {
   const sig = Buffer.from(JSON.stringify({ schemaVersion: 2, config: SBOM, layers: [] }));
-  server.route("GET", new RegExp(`^/v2/x/manifests/sha256-${HEX}\\.sig$`), manifest(sig));
-  server.route("GET", /^\/v2\/x\/manifests\//, registryError(404, "MANIFEST_UNKNOWN"));
+  const sigRoute = new RegExp(`^/v2/x/manifests/(sha256-${HEX}\\.sig|${sha256Digest(sig)})$`);
+  for (const method of ["HEAD", "GET"]) server.route(method, sigRoute, manifest(sig));
   const client = await connect(t);
   const found = await client.cosignArtifacts("x", SUBJECT);
   assert.deepEqual(
