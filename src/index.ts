@@ -34,6 +34,7 @@ export {
 // Registry client
 export { connectRegistry, type RegistryOptions } from "./registry/connect.js";
 export { RegistryClient, type FetchedManifest, type CallOptions } from "./registry/client.js";
+export { cosignTag, referrersTag, type CosignSuffix } from "./oci/attached-tags.js";
 export { resolveCredential, type Credential, type CredentialSource } from "./registry/credentials.js";
 export type { RetryPolicy } from "./registry/retry.js";
 export type { BlobUploadOptions, ReleasableReadable } from "./registry/blob-upload.js";
@@ -133,6 +134,7 @@ export type {
   RegistryDocument,
 } from "./imagelist/document.js";
 export type {
+  AttachedPolicy,
   ImageEntry,
   ImageList,
   InputFormat,
@@ -144,8 +146,10 @@ export type {
 export type { ParseOptions, ParseResult } from "./imagelist/parse.js";
 export type { ListDir } from "./imagelist/context.js";
 export type {
+  AttachedKind,
   Lock,
   LockEntry,
+  LockedArtifact,
   LockedAttestation,
   LockedBlob,
   LockedImage,
@@ -156,7 +160,13 @@ export { planLock, PlanError, type PlanOptions } from "./plan/planner.js";
 export type { PlanProblem } from "./plan/plan-error.js";
 export type { Resolver, ResolvedBytes } from "./plan/resolver.js";
 export { checkLock, type LockCheck } from "./plan/check.js";
-export { diffLocks, type LockDiff, type MovedImage, type PlatformChange } from "./plan/diff.js";
+export {
+  diffLocks,
+  type AttachedChange,
+  type LockDiff,
+  type MovedImage,
+  type PlatformChange,
+} from "./plan/diff.js";
 export { encodeLock, decodeLock, parseLockObject } from "./plan/lock-file.js";
 export { readLock, writeLock } from "./verbs/lock-io.js";
 export {

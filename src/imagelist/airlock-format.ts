@@ -1,5 +1,6 @@
 /** airlock.yaml → ImageList: schema first, then the checks a schema cannot make. */
 
+import { readAttached } from "./attached.js";
 import { isRecord, type ReadContext, type ReadEntry } from "./context.js";
 import { reportDuplicates } from "./duplicates.js";
 import { readImage } from "./image-entry.js";
@@ -42,6 +43,8 @@ export function readAirlockList(value: unknown, ctx: ReadContext): ImageList {
   if (Array.isArray(root.images)) {
     root.images.forEach((item, i) => {
       const entry = readImage(item, ["images", i], platforms, ctx);
+      const attached = readAttached(root.defaults, item);
+      if (entry !== undefined && attached !== undefined) entry.entry.attached = attached;
       if (entry !== undefined) read.push(entry);
     });
   }

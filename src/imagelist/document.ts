@@ -30,12 +30,23 @@ export interface ImageEntryDocument {
   semver?: string;
   platforms?: PlatformsDocument;
   optionalPlatforms?: boolean;
+  /** Carry cosign's .sig/.att/.sbom tags (default true). */
+  signatures?: boolean;
+  /** Carry OCI 1.1 referrers (default true). */
+  referrers?: boolean;
+  /** Only referrers of these artifact types (default: all). */
+  artifactTypes?: string[];
 }
 
 /** An airlock.yaml document. */
 export interface ImageListDocument {
   version?: 1;
-  defaults?: { platforms?: PlatformsDocument };
+  defaults?: {
+    platforms?: PlatformsDocument;
+    signatures?: boolean;
+    referrers?: boolean;
+    artifactTypes?: string[];
+  };
   registries?: Record<string, RegistryDocument>;
   images: (string | ImageEntryDocument)[];
 }

@@ -1,5 +1,6 @@
 /** Two entries that ask for exactly the same content are a mistake in the list. */
 
+import { attachedKey } from "./attached.js";
 import type { ReadEntry } from "./context.js";
 import { formatPath } from "./paths.js";
 import type { Reporter } from "./problems.js";
@@ -27,7 +28,7 @@ export function reportDuplicates(entries: readonly ReadEntry[], reporter: Report
 
 function contentKey(e: ImageEntry): string {
   const platforms = e.platforms === "all" ? "all" : e.platforms.join(",");
-  return `${e.registry}/${e.repository} ${selectorKey(e.selector)} ${platforms} ${e.optionalPlatforms}`;
+  return `${e.registry}/${e.repository} ${selectorKey(e.selector)} ${platforms} ${e.optionalPlatforms}${attachedKey(e.attached)}`;
 }
 
 function selectorKey(s: TagSelector): string {

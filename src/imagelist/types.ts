@@ -41,6 +41,18 @@ export interface ImageEntry {
   platforms: string[] | "all";
   /** When true, a platform the image lacks is skipped instead of being an error. */
   optionalPlatforms: boolean;
+  /** What attached content to carry; absent: whatever is attached (signatures and every referrer). */
+  attached?: AttachedPolicy;
+}
+
+/** Which content attached to an image (by cosign's tags or as OCI 1.1 referrers) is carried with it. */
+export interface AttachedPolicy {
+  /** cosign's `sha256-<hex>.sig`, `.att` and `.sbom` tags. */
+  signatures: boolean;
+  /** OCI 1.1 referrers (the referrers API, or its `sha256-<hex>` fallback tag). */
+  referrers: boolean;
+  /** Only referrers of these artifact types (sorted); absent: all. */
+  artifactTypes?: string[];
 }
 
 /** How to reach one registry. Secrets are never inline: only names of env vars or files. */

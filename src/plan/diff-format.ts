@@ -1,3 +1,4 @@
+import { describeAttached } from "./diff-attached.js";
 import type { LockDiff } from "./diff.js";
 
 /** 1536 → "1.5 KiB". */
@@ -17,7 +18,7 @@ const short = (digest: string | undefined): string => (digest === undefined ? "-
 const signed = (n: number): string => (n > 0 ? "+" : "") + formatBytes(n);
 
 export function isEmptyDiff(d: LockDiff): boolean {
-  return d.added.length === 0 && d.removed.length === 0 && d.moved.length === 0;
+  return d.added.length === 0 && d.removed.length === 0 && d.moved.length === 0 && d.attached.length === 0;
 }
 
 /** Plain text for a terminal. */
@@ -29,6 +30,14 @@ export function formatDiffText(d: LockDiff): string {
   for (const m of d.moved) {
     lines.push(`~ ${m.reference} ${short(m.from)} -> ${short(m.to)}`);
     for (const p of m.platforms) lines.push(`    ${p.platform}: ${short(p.from)} -> ${short(p.to)}`);
+  }
+  let last: string | undefined;
+  for (const c of d.attached) {
+    if (c.reference !== last) lines.push(`@ ${c.reference} attached:`);
+    last = c.reference;
+    const sign = c.change === "added" ? "+" : c.change === "removed" ? "-" : "~";
+    const digests = c.change === "changed" ? `${short(c.from)} -> ${short(c.to)}` : short(c.to ?? c.from);
+    lines.push(`    ${sign} ${describeAttached(c)} on ${short(c.on)}: ${digests}`);
   }
   lines.push(
     `new content to carry: ${d.newContent.count} blobs and manifests, ${formatBytes(d.newContent.bytes)}`,
@@ -49,6 +58,12 @@ export function formatDiffMarkdown(d: LockDiff): string {
     rows.push(`| moved | \`${m.reference}\` | \`${short(m.from)}\` | \`${short(m.to)}\` | |`);
     for (const p of m.platforms)
       rows.push(`| | ${p.platform} | \`${short(p.from)}\` | \`${short(p.to)}\` | |`);
+  }
+  for (const c of d.attached) {
+    const cell = (digest: string | undefined): string => (digest === undefined ? "" : `\`${short(digest)}\``);
+    rows.push(
+      `| ${describeAttached(c)} ${c.change} | \`${c.reference}\` | ${cell(c.from)} | ${cell(c.to)} | ${short(c.on)} |`,
+    );
   }
   return [
     "### airlock lock changes",

@@ -1,4 +1,7 @@
+import { attachedChanges, type AttachedChange } from "./diff-attached.js";
 import type { Lock, LockedImage, LockedPlatform } from "./lock-types.js";
+
+export type { AttachedChange } from "./diff-attached.js";
 
 export interface PlatformChange {
   platform: string;
@@ -19,6 +22,8 @@ export interface LockDiff {
   added: { reference: string; digest: string; platforms: string[] }[];
   removed: { reference: string; digest: string; platforms: string[] }[];
   moved: MovedImage[];
+  /** Signatures, attestations, SBOMs and referrers added, removed or changed, of images in both locks. */
+  attached: AttachedChange[];
   /** Blobs and manifests in NEW that OLD does not have: what the next bundle must carry anew. */
   newContent: { count: number; bytes: number };
   totals: { from: number; to: number; change: number };
@@ -33,7 +38,7 @@ function contentOf(lock: Lock): Map<string, number> {
   const out = new Map<string, number>();
   for (const image of imagesOf(lock).values()) {
     out.set(image.digest, image.size);
-    for (const p of image.platforms) {
+    for (const p of [...image.platforms, ...(image.attached ?? [])]) {
       out.set(p.digest, p.size);
       for (const b of [p.config, ...p.layers]) out.set(b.digest, b.size);
     }
@@ -69,8 +74,10 @@ export function diffLocks(oldLock: Lock, newLock: Lock): LockDiff {
   const added = [...after.values()].filter((i) => !before.has(i.reference)).map(brief);
   const removed = [...before.values()].filter((i) => !after.has(i.reference)).map(brief);
   const moved: MovedImage[] = [];
+  const attached: AttachedChange[] = [];
   for (const [reference, next] of after) {
     const prev = before.get(reference);
+    if (prev) attached.push(...attachedChanges(prev, next));
     const platforms = prev ? platformChanges(prev.platforms, next.platforms) : [];
     if (prev && (prev.digest !== next.digest || platforms.length > 0)) {
       moved.push({ reference, from: prev.digest, to: next.digest, platforms });
@@ -84,6 +91,7 @@ export function diffLocks(oldLock: Lock, newLock: Lock): LockDiff {
     added: added.sort(byRef),
     removed: removed.sort(byRef),
     moved: moved.sort(byRef),
+    attached: attached.sort(byRef),
     newContent: { count: fresh.length, bytes: fresh.reduce((n, [, size]) => n + size, 0) },
     totals: {
       from: oldLock.totals.bytes,

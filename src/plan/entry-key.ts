@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { attachedKey } from "../imagelist/attached.js";
 import type { ImageEntry, ImageList, TagSelector } from "../imagelist/types.js";
 
 function selectorText(selector: TagSelector): string {
@@ -24,7 +25,7 @@ function selectorText(selector: TagSelector): string {
 export function entryKey(entry: ImageEntry): string {
   const platforms = entry.platforms === "all" ? "all" : entry.platforms.join(",");
   const optional = entry.optionalPlatforms ? " optional-platforms" : "";
-  return `${entry.registry}/${entry.repository}${selectorText(entry.selector)} platforms=${platforms}${optional}`;
+  return `${entry.registry}/${entry.repository}${selectorText(entry.selector)} platforms=${platforms}${optional}${attachedKey(entry.attached)}`;
 }
 
 /** sha256 over the sorted entry keys. */

@@ -3,9 +3,11 @@ import { dump, load } from "js-yaml";
 import { AirlockError, messageOf } from "../errors.js";
 import { OBJECT_SOURCE } from "../imagelist/defaults.js";
 import { loadSchema } from "../schemas.js";
+import { compareArtifacts } from "./artifact-order.js";
 import type {
   Lock,
   LockEntry,
+  LockedArtifact,
   LockedAttestation,
   LockedBlob,
   LockedImage,
@@ -21,6 +23,7 @@ export function encodeLock(lock: Lock): string {
   const doc = {
     lockVersion: lock.lockVersion,
     listHash: lock.listHash,
+    ...(lock.attachedRecorded === true ? { attachedRecorded: true } : {}),
     totals: { ...lock.totals },
     entries: lock.entries.map(entryObject),
   };
@@ -42,6 +45,23 @@ function imageObject(i: LockedImage): object {
     ...(i.attestations !== undefined && i.attestations.length > 0
       ? { attestations: i.attestations.map(attestationObject) }
       : {}),
+    ...(i.attached !== undefined && i.attached.length > 0
+      ? { attached: [...i.attached].sort(compareArtifacts).map(artifactObject) }
+      : {}),
+  };
+}
+
+function artifactObject(a: LockedArtifact): object {
+  return {
+    kind: a.kind,
+    subject: a.subject,
+    ...(a.tag !== undefined ? { tag: a.tag } : {}),
+    digest: a.digest,
+    mediaType: a.mediaType,
+    size: a.size,
+    ...(a.artifactType !== undefined ? { artifactType: a.artifactType } : {}),
+    config: blobObject(a.config),
+    layers: a.layers.map(blobObject),
   };
 }
 

@@ -34,6 +34,28 @@ export interface LockedAttestation {
   layers: LockedBlob[];
 }
 
+/** How an attached artifact was found: one of cosign's tags, or as an OCI 1.1 referrer. */
+export type AttachedKind = "cosign-sig" | "cosign-att" | "cosign-sbom" | "referrer";
+
+/**
+ * A manifest attached to the image, to one of its selected platforms, or (to a bounded
+ * depth) to another attached manifest: a cosign signature, attestation or SBOM, or a referrer.
+ */
+export interface LockedArtifact {
+  kind: AttachedKind;
+  /** Digest of the manifest it is attached to. */
+  subject: string;
+  /** cosign's tag it is found under ("sha256-<hex>.sig"); absent for referrers. */
+  tag?: string;
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** The referrer's artifact type (its `artifactType`, else its config's media type); absent for cosign tags. */
+  artifactType?: string;
+  config: LockedBlob;
+  layers: LockedBlob[];
+}
+
 /** One tag (or digest) of one repository, as resolved. */
 export interface LockedImage {
   /** Full source reference: "docker.io/library/nginx:1.27", or "…@sha256:…" for digest pins. */
@@ -48,6 +70,8 @@ export interface LockedImage {
   platforms: LockedPlatform[];
   /** Attestations of the selected platforms, carried with them; omitted when there are none. */
   attestations?: LockedAttestation[];
+  /** What is attached to the top manifest and the selected platforms; omitted when nothing is. */
+  attached?: LockedArtifact[];
 }
 
 /** What one image-list entry resolved to. */
@@ -61,7 +85,7 @@ export interface LockEntry {
 
 export interface LockTotals {
   images: number;
-  /** Distinct manifests (top and per-platform). */
+  /** Distinct manifests (top, per-platform, attestations and attached artifacts). */
   manifests: number;
   /** Distinct blobs (configs and layers). */
   blobs: number;
@@ -75,6 +99,8 @@ export interface Lock {
   lockVersion: typeof LOCK_VERSION;
   /** sha256 over the normalised list's entry keys: a quick staleness check. */
   listHash: string;
+  /** Each image's attached content was looked for; absent in locks written before airlock recorded it. */
+  attachedRecorded?: true;
   entries: LockEntry[];
   totals: LockTotals;
 }

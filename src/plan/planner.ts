@@ -5,6 +5,8 @@ import { mapSettled } from "../util/pool.js";
 import { closest, joinWords } from "../util/suggest.js";
 import { entryKey, listHash } from "./entry-key.js";
 import { LOCK_VERSION, type Lock, type LockEntry, type LockedImage } from "./lock-types.js";
+import { compareArtifacts } from "./artifact-order.js";
+import { attachedOf } from "./resolve-attached.js";
 import { resolveImage } from "./resolve-image.js";
 import type { Resolver } from "./resolver.js";
 import { PlanError, type PlanProblem } from "./plan-error.js";
@@ -63,6 +65,15 @@ export async function planLock(
   });
   if (problems.length > 0) throw new PlanError(dedupeProblems(problems));
 
+  const looks = resolver.referrers !== undefined && resolver.manifestIfTagged !== undefined;
+  if (looks && options.previous !== undefined && options.previous.attachedRecorded !== true) {
+    const older = unique.filter((e) => !byEntry.has(e) && kept.has(entryKey(e)));
+    for (const [entry, images] of await attachedOfKept(older, kept, resolver, concurrency, problems)) {
+      byEntry.set(entry, images);
+    }
+    if (problems.length > 0) throw new PlanError(dedupeProblems(problems));
+  }
+
   const entries = unique.map((e): LockEntry => {
     const key = entryKey(e);
     const images = byEntry.get(e) ?? kept.get(key)?.images ?? [];
@@ -73,7 +84,43 @@ export async function planLock(
     };
   });
   entries.sort((a, b) => a.key.localeCompare(b.key));
-  return { lockVersion: LOCK_VERSION, listHash: listHash(list), entries, totals: computeTotals(entries) };
+  return {
+    lockVersion: LOCK_VERSION,
+    listHash: listHash(list),
+    ...(looks ? { attachedRecorded: true as const } : {}),
+    entries,
+    totals: computeTotals(entries),
+  };
+}
+
+/**
+ * A lock written before airlock recorded attached content keeps its pins; what is attached
+ * to the pinned digests is looked for now.
+ */
+async function attachedOfKept(
+  entries: ImageEntry[],
+  kept: Map<string, LockEntry>,
+  resolver: Resolver,
+  concurrency: number,
+  problems: PlanProblem[],
+): Promise<Map<ImageEntry, LockedImage[]>> {
+  const out = new Map<ImageEntry, LockedImage[]>();
+  const settled = await mapSettled(entries, concurrency, async (entry) =>
+    Promise.all(
+      (kept.get(entryKey(entry))?.images ?? []).map(async (image): Promise<LockedImage> => {
+        const subjects = [image.digest, ...image.platforms.map((p) => p.digest)];
+        const attached = await attachedOf(entry, subjects, resolver);
+        const { attached: _old, ...rest } = image;
+        return attached.length > 0 ? { ...rest, attached: attached.sort(compareArtifacts) } : rest;
+      }),
+    ),
+  );
+  settled.forEach((r, i) => {
+    const entry = entries[i] as ImageEntry;
+    if (r.status === "rejected") problems.push(problemOf(entry, r.reason));
+    else out.set(entry, r.value);
+  });
+  return out;
 }
 
 function uniqueEntries(entries: ImageEntry[]): ImageEntry[] {

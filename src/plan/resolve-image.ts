@@ -10,6 +10,8 @@ import {
 } from "../oci/platform.js";
 import type { Descriptor, ImageConfig } from "../oci/types.js";
 import { formatReference } from "../ref/reference.js";
+import { compareArtifacts } from "./artifact-order.js";
+import { attachedOf } from "./resolve-attached.js";
 import type { LockedAttestation, LockedImage, LockedPlatform } from "./lock-types.js";
 
 /** buildx's annotation naming the manifest an attestation is about. */
@@ -52,6 +54,8 @@ export async function resolveImage(
     const attestations = await attestationsOf(entry, parsed.index.manifests, platforms, resolver);
     if (attestations.length > 0) image.attestations = attestations;
   }
+  const attached = await attachedOf(entry, [top.digest, ...platforms.map((p) => p.digest)], resolver);
+  if (attached.length > 0) image.attached = attached.sort(compareArtifacts);
   return image;
 }
 

@@ -1,4 +1,4 @@
-import type { ImageConfig } from "../oci/types.js";
+import type { Descriptor, ImageConfig } from "../oci/types.js";
 
 /** A manifest as served: raw bytes and the digest computed from them. */
 export interface ResolvedBytes {
@@ -23,4 +23,16 @@ export interface Resolver {
     repository: string,
     descriptor: { digest: string; size: number },
   ): Promise<ImageConfig>;
+  /**
+   * The referrers of a manifest (the referrers API or its fallback tag); only of `artifactType`
+   * when given. Without it the lock records no referrers.
+   */
+  referrers?(
+    registry: string,
+    repository: string,
+    digest: string,
+    artifactType?: string,
+  ): Promise<Descriptor[]>;
+  /** The manifest a tag names, or undefined when there is no such tag. Without it the lock records no cosign tags. */
+  manifestIfTagged?(registry: string, repository: string, tag: string): Promise<ResolvedBytes | undefined>;
 }

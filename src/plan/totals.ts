@@ -10,7 +10,7 @@ export function computeTotals(entries: readonly LockEntry[]): LockTotals {
     images++;
     manifests.set(image.digest, image.size);
     bytesWithoutDedup += image.size;
-    for (const p of [...image.platforms, ...(image.attestations ?? [])]) {
+    for (const p of [...image.platforms, ...(image.attestations ?? []), ...(image.attached ?? [])]) {
       if (p.digest !== image.digest) {
         manifests.set(p.digest, p.size);
         bytesWithoutDedup += p.size;

@@ -9,6 +9,8 @@ import { openBlob } from "./blob-reader.js";
 import { uploadBlob, type BlobUploadOptions, type OpenSource } from "./blob-upload.js";
 import { readBodyCapped } from "./body.js";
 import { listPaginated } from "./pagination.js";
+import { COSIGN_SUFFIXES, cosignTag, referrersTag, type CosignSuffix } from "../oci/attached-tags.js";
+import { descriptorsOf, filterArtifactType, referrersFromApi } from "./referrers.js";
 import { CATALOG_SCOPE, pullScope, pushScope, deleteScope, type Scope } from "./scope.js";
 import type { RegistryTransport, TransportStats } from "./transport.js";
 
@@ -265,6 +267,72 @@ export class RegistryClient {
   ): Promise<boolean> {
     const what = `blob ${this.#name(repository, digest)}`;
     return await mountBlob(this.#t, { repository, digest, fromRepository, what, signal: options.signal });
+  }
+
+  /**
+   * The manifests whose `subject` is `digest`: the referrers API (every page), or, where the
+   * registry has none (404, 400, 406), the index under the fallback tag `sha256-<hex>`; no tag,
+   * no referrers. With `artifactType`, only referrers of that type.
+   */
+  async referrers(
+    repository: string,
+    digest: string,
+    options: CallOptions & { artifactType?: string } = {},
+  ): Promise<Descriptor[]> {
+    parseDigest(digest);
+    const what = `referrers of ${this.#name(repository, digest)}`;
+    const { artifactType, signal } = options;
+    const scopes = [pullScope(repository)];
+    const listed = await referrersFromApi(this.#t, {
+      repository,
+      subject: digest,
+      artifactType,
+      scopes,
+      what,
+      signal,
+    });
+    if (listed !== undefined) return listed;
+    const index = await this.manifestFind(repository, referrersTag(digest), options);
+    if (index === undefined) return [];
+    return filterArtifactType(
+      descriptorsOf(index.bytes, `${what} (tag ${referrersTag(digest)})`),
+      artifactType,
+    );
+  }
+
+  /** cosign's `.sig`, `.att` and `.sbom` manifests of `digest` that exist, by suffix. */
+  async cosignArtifacts(
+    repository: string,
+    digest: string,
+    options: CallOptions = {},
+  ): Promise<{ suffix: CosignSuffix; tag: string; manifest: FetchedManifest }[]> {
+    const out: { suffix: CosignSuffix; tag: string; manifest: FetchedManifest }[] = [];
+    for (const suffix of COSIGN_SUFFIXES) {
+      const tag = cosignTag(digest, suffix);
+      const manifest = await this.manifestFind(repository, tag, options);
+      if (manifest !== undefined) out.push({ suffix, tag, manifest });
+    }
+    return out;
+  }
+
+  /**
+   * A manifest by tag or digest, or undefined when the registry has none: a HEAD first (a miss
+   * costs no GET, which registries such as Docker Hub count as pulls), then a GET by the digest
+   * it answered, so the bytes are verified even if the tag moves in between.
+   */
+  async manifestFind(
+    repository: string,
+    reference: string,
+    options: CallOptions = {},
+  ): Promise<FetchedManifest | undefined> {
+    const head = await this.manifestHead(repository, reference, options);
+    if (head === undefined) return undefined;
+    try {
+      return await this.manifestGet(repository, head.digest, options);
+    } catch (err) {
+      if (err instanceof AirlockError && err.code === "ERR_NOT_FOUND") return undefined;
+      throw err;
+    }
   }
 
   /** Every tag of a repository, following Link pagination. */

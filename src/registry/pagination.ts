@@ -50,7 +50,8 @@ function namesFrom(body: Buffer, req: ListRequest): string[] {
   );
 }
 
-function nextLink(
+/** The `rel="next"` link, resolved against the answering URL; refused when it leaves the origin. */
+export function nextLink(
   header: string | string[] | undefined,
   base: URL,
   origin: URL,

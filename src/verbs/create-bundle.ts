@@ -15,6 +15,7 @@ import { checkLock } from "../plan/check.js";
 import { encodeLock } from "../plan/lock-file.js";
 import type { Lock } from "../plan/lock-types.js";
 import { computeTotals } from "../plan/totals.js";
+import { withoutAttached } from "../plan/without-attached.js";
 import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
 import type { ImageSource } from "../store/image-store.js";
 import { RegistryStore } from "../store/registry-store.js";
@@ -145,7 +146,8 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
     defaultLockFile(listFileFor(options, "lockFile or lock", "the lock")),
   );
   const lockFile = source.lockFile;
-  const lock = narrowPlatforms(await currentLock(list, source, options), options.platforms);
+  // Bundles do not carry attached content (signatures, referrers) yet: the lock they hold says so.
+  const lock = withoutAttached(narrowPlatforms(await currentLock(list, source, options), options.platforms));
   const output = options.output ?? defaultBundlePath(list.file, encodeLock(lock));
   const all = planBundleContent(lock);
   const plans = planParts(lock, output, options.splitBytes);

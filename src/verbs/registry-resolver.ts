@@ -1,5 +1,5 @@
 import { AirlockError } from "../errors.js";
-import type { ImageConfig } from "../oci/types.js";
+import type { Descriptor, ImageConfig } from "../oci/types.js";
 import type { Resolver, ResolvedBytes } from "../plan/resolver.js";
 import { Readable } from "node:stream";
 import type { BlobDir } from "../store/blob-dir.js";
@@ -41,6 +41,30 @@ export class RegistryResolver implements Resolver {
     const blob = { digest, size: bytes.length };
     if (cache === undefined || (await cache.has(blob))) return;
     await cache.put(blob, Readable.from([bytes])).catch(() => undefined);
+  }
+
+  async referrers(
+    registry: string,
+    repository: string,
+    digest: string,
+    artifactType?: string,
+  ): Promise<Descriptor[]> {
+    const client = await this.#pool.get(registry);
+    return await client.referrers(repository, digest, {
+      signal: this.#pool.signal,
+      ...(artifactType !== undefined ? { artifactType } : {}),
+    });
+  }
+
+  async manifestIfTagged(
+    registry: string,
+    repository: string,
+    tag: string,
+  ): Promise<ResolvedBytes | undefined> {
+    const client = await this.#pool.get(registry);
+    const fetched = await client.manifestFind(repository, tag, { signal: this.#pool.signal });
+    if (fetched !== undefined) await this.#keep(fetched.digest, fetched.bytes);
+    return fetched;
   }
 
   async tags(registry: string, repository: string): Promise<string[]> {

@@ -5,6 +5,14 @@
  */
 import type { Platform } from "../../src/oci/types.js";
 import {
+  buildCosignAttestation,
+  buildCosignSbom,
+  buildCosignSignature,
+  buildReferrers,
+  buildReferrersIndex,
+  type AttachedManifest,
+} from "./attached-images.js";
+import {
   buildAttestation,
   buildImage,
   buildIndex,
@@ -34,11 +42,75 @@ export interface SkopeoFixture {
   convertTo?: "v2s2";
 }
 
+/**
+ * A two-platform image with content attached: cosign's .sig, .att and .sbom tags on the index,
+ * a .sig on its linux/amd64 manifest, two OCI 1.1 referrers of the index behind the fallback
+ * tag sha256-<hex>, and a .sig on the SBOM referrer (a referrer of a referrer).
+ */
+export interface SignedFixture {
+  name: string;
+  tag: string;
+  node: BuiltIndex;
+  /** linux/amd64 and linux/arm64/v8, in index order. */
+  platforms: BuiltImage[];
+  signature: AttachedManifest;
+  attestation: AttachedManifest;
+  sbom: AttachedManifest;
+  /** cosign's .sig of the linux/amd64 manifest. */
+  platformSignature: AttachedManifest;
+  referrers: { sbom: AttachedManifest; scan: AttachedManifest };
+  /** cosign's .sig of the SBOM referrer. */
+  referrerSignature: AttachedManifest;
+  /** Everything pushed beside the image, under its tag: cosign's tags and the fallback index. */
+  tagged: { tag: string; node: BuiltNode }[];
+}
+
 /** Every fixture, plus the one base layer all of them share. */
 export interface FixtureGraph {
   baseLayer: Layer;
   harness: HarnessFixture[];
   skopeo: SkopeoFixture[];
+  signed: SignedFixture;
+}
+
+/** "sha256-<hex>", the tag scheme cosign and the referrers fallback share. */
+export function digestTag(digest: string, suffix?: string): string {
+  return `sha256-${digest.slice("sha256:".length)}${suffix === undefined ? "" : `.${suffix}`}`;
+}
+
+async function buildSignedFixture(base: Layer): Promise<SignedFixture> {
+  const name = "fixtures/signed";
+  const node = await buildMulti("oci", `${name}:v1`, [LINUX_AMD64, LINUX_ARM64_V8], base);
+  const [amd64] = node.children;
+  if (amd64 === undefined) throw new Error("signed:v1 has no linux/amd64 child");
+  const signature = buildCosignSignature(name, node.digest);
+  const attestation = buildCosignAttestation(name, node.digest);
+  const sbom = buildCosignSbom(name, node.digest);
+  const platformSignature = buildCosignSignature(name, amd64.digest);
+  const referrers = buildReferrers(name, node);
+  const referrerSignature = buildCosignSignature(name, referrers.sbom.digest);
+  const tagged = [
+    { tag: digestTag(node.digest, "sig"), node: signature },
+    { tag: digestTag(node.digest, "att"), node: attestation },
+    { tag: digestTag(node.digest, "sbom"), node: sbom },
+    { tag: digestTag(amd64.digest, "sig"), node: platformSignature },
+    { tag: digestTag(node.digest), node: buildReferrersIndex([referrers.sbom, referrers.scan]) },
+    { tag: digestTag(referrers.sbom.digest, "sig"), node: referrerSignature },
+  ];
+  const platforms = node.children;
+  return {
+    name,
+    tag: "v1",
+    node,
+    platforms,
+    signature,
+    attestation,
+    sbom,
+    platformSignature,
+    referrers,
+    referrerSignature,
+    tagged,
+  };
 }
 
 /** The platforms the fixtures are built for (arm64 both with and without its "v8" variant). */
@@ -175,5 +247,6 @@ export async function buildFixtureGraph(): Promise<FixtureGraph> {
     baseLayer,
     harness: await buildHarnessFixtures(baseLayer),
     skopeo: await buildSkopeoFixtures(baseLayer),
+    signed: await buildSignedFixture(baseLayer),
   };
 }

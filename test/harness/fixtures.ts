@@ -14,6 +14,7 @@ import {
   buildFixtureGraph,
   formatPlatform,
   type HarnessFixture,
+  type SignedFixture,
   type SkopeoFixture,
 } from "./fixture-images.js";
 import { manifestGet, pushNode } from "./fixture-push.js";
@@ -61,6 +62,8 @@ export interface FixtureSet {
   baseLayer: { digest: string; size: number };
   /** The image for "name:tag"; throws when there is none. */
   byRef(nameTag: string): FixtureImage;
+  /** fixtures/signed:v1 and what is attached to it (not among `images`). */
+  signed: SignedFixture;
 }
 
 function platformOf(image: BuiltImage): FixturePlatform {
@@ -114,13 +117,17 @@ async function skopeoImage(registry: TestRegistry, fixture: SkopeoFixture): Prom
   return { name: fixture.name, tag: fixture.tag, ...top, platforms: [converted], pushedBy: "skopeo" };
 }
 
-function fixtureSet(images: FixtureImage[], baseLayer: FixtureSet["baseLayer"]): FixtureSet {
+function fixtureSet(
+  images: FixtureImage[],
+  baseLayer: FixtureSet["baseLayer"],
+  signed: SignedFixture,
+): FixtureSet {
   const byRef = (nameTag: string): FixtureImage => {
     const found = images.find((image) => `${image.name}:${image.tag}` === nameTag);
     if (found === undefined) throw new Error(`no fixture image ${nameTag}`);
     return found;
   };
-  return { images, baseLayer, byRef };
+  return { images, baseLayer, byRef, signed };
 }
 
 async function pushWithSkopeo(
@@ -147,9 +154,13 @@ async function pushAll(registry: TestRegistry, workDir: string): Promise<Fixture
   for (const fixture of graph.harness) {
     await pushNode(registry.url, fixture.name, fixture.node, fixture.tags);
   }
+  const { signed } = graph;
+  await pushNode(registry.url, signed.name, signed.node, [signed.tag]);
+  for (const t of signed.tagged) await pushNode(registry.url, signed.name, t.node, [t.tag]);
   const skopeoImages = await pushWithSkopeo(registry, workDir, graph.skopeo);
   const { digest, size } = graph.baseLayer;
-  return fixtureSet([...graph.harness.flatMap(harnessImages), ...skopeoImages], { digest, size });
+  const images = [...graph.harness.flatMap(harnessImages), ...skopeoImages];
+  return fixtureSet(images, { digest, size }, signed);
 }
 
 async function seed(): Promise<{ storageDir: string; fixtures: FixtureSet }> {

@@ -94,9 +94,10 @@ export const diffCommand: Command = {
   name: "diff",
   summary: "what changed between two lockfiles (or a lockfile and its committed version)",
   usage: "OLD [NEW] [--format text|markdown|json]",
-  help: `Shows images added and removed, tags moved (old → new digest, per platform), the new content
-to carry (blobs in NEW not in OLD) and the change in total size. With one file, compares it
-with its version committed in git (HEAD).
+  help: `Shows images added and removed, tags moved (old → new digest, per platform), signatures,
+attestations, SBOMs and referrers added, removed or changed, the new content to carry (blobs in
+NEW not in OLD) and the change in total size. With one file, compares it with its version
+committed in git (HEAD).
   --format text|markdown|json   markdown fits a pull-request comment (default text)
   --json                        the same as --format json`,
   options: { format: { type: "string" } },
