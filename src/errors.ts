@@ -89,6 +89,21 @@ export function messageOf(err: unknown): string {
   return String(err);
 }
 
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EISDIR: "it is a directory",
+  ENOTDIR: "a parent is not a directory",
+  ENOSPC: "no space left on the device",
+};
+
+/** Why a file could not be read or written, in words ("no such file"), never a raw errno code. */
+export function fileErrorReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return (code !== undefined ? FILE_ERRORS[code] : undefined) ?? messageOf(err);
+}
+
 /** What a call rejects with once its AbortSignal has fired, whatever the layer below threw. */
 export function abortedError(cause?: unknown): AirlockError {
   return new AirlockError("ERR_ABORTED", "interrupted", cause === undefined ? {} : { cause });

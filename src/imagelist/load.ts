@@ -2,17 +2,10 @@
 
 import { readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { AirlockError } from "../errors.js";
+import { AirlockError, fileErrorReason } from "../errors.js";
 import { parseImageList, parseImageListObject, type ParseResult } from "./parse.js";
 import { ImageListError } from "./problems.js";
 import type { ImageList } from "./types.js";
-
-const FILE_ERRORS: Record<string, string> = {
-  ENOENT: "no such file",
-  EACCES: "permission denied",
-  EISDIR: "it is a directory",
-  ENOTDIR: "a parent is not a directory",
-};
 
 /**
  * Reads and checks a list in any supported format (detected automatically),
@@ -24,9 +17,7 @@ export async function validateImageList(file: string): Promise<ParseResult> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "";
-    const reason = FILE_ERRORS[code] ?? (err instanceof Error ? err.message : String(err));
-    throw new AirlockError("ERR_FILE", `cannot read ${file}: ${reason}`, { cause: err });
+    throw new AirlockError("ERR_FILE", `cannot read ${file}: ${fileErrorReason(err)}`, { cause: err });
   }
   return parseImageList(text.replace(/^\uFEFF/, ""), file, { listDir });
 }

@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { rootCertificates } from "node:tls";
-import { AirlockError, messageOf } from "../errors.js";
+import { AirlockError, messageOf, fileErrorReason } from "../errors.js";
 
 export interface TlsSettings {
   /** Extra CA bundles (PEM files) trusted besides the system roots. */
@@ -51,7 +51,9 @@ async function readPem(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, "utf8");
   } catch (err) {
-    throw new AirlockError("ERR_FILE", `cannot read ${what} ${file}: ${messageOf(err)}`, { cause: err });
+    throw new AirlockError("ERR_FILE", `cannot read ${what} ${file}: ${fileErrorReason(err)}`, {
+      cause: err,
+    });
   }
 }
 

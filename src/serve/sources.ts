@@ -6,7 +6,7 @@
  */
 import { stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { AirlockError, messageOf } from "../errors.js";
+import { AirlockError, messageOf, fileErrorReason } from "../errors.js";
 import { REF_NAME_ANNOTATION } from "../oci/layout.js";
 import type { Descriptor } from "../oci/types.js";
 import { findPathProblem } from "../ref/grammar.js";
@@ -30,7 +30,7 @@ export interface ServedSource {
 /** Opens a bundle tar (a file) or an OCI layout (a directory). */
 export async function openServedSource(path: string, signal?: AbortSignal): Promise<ServedSource> {
   const info = await stat(path).catch((err: unknown) => {
-    throw new AirlockError("ERR_FILE", `cannot read ${path}: ${messageOf(err)}`, { cause: err });
+    throw new AirlockError("ERR_FILE", `cannot read ${path}: ${fileErrorReason(err)}`, { cause: err });
   });
   if (info.isDirectory()) {
     const store = await OciDirStore.open(path);

@@ -13,7 +13,7 @@ import { posix } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { extract, type Header as Headers } from "tar-stream";
-import { AirlockError, messageOf, type ErrorCode } from "../errors.js";
+import { AirlockError, messageOf, type ErrorCode, fileErrorReason } from "../errors.js";
 import { SkippingFileSource } from "../stream/skipping-source.js";
 import { VerifyStream } from "../stream/verify-stream.js";
 import { TAR_BLOCK } from "./tar-layout.js";
@@ -101,7 +101,9 @@ export async function indexTarFile(
 ): Promise<TarFileIndex> {
   const size = (
     await stat(file).catch((err: unknown) => {
-      throw new AirlockError("ERR_FILE", `cannot read ${kind} ${file}: ${messageOf(err)}`, { cause: err });
+      throw new AirlockError("ERR_FILE", `cannot read ${kind} ${file}: ${fileErrorReason(err)}`, {
+        cause: err,
+      });
     })
   ).size;
   const invalid = (what: string, cause?: unknown): AirlockError =>

@@ -13,7 +13,7 @@ import { PassThrough, Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { pack } from "tar-stream";
-import { AirlockError, messageOf } from "../errors.js";
+import { AirlockError, messageOf, fileErrorReason } from "../errors.js";
 import type { Descriptor } from "../oci/types.js";
 
 /** A layer written to a temporary file. */
@@ -62,7 +62,7 @@ export async function layerFromPath(
   signal?: AbortSignal,
 ): Promise<LayerFile> {
   const info = await stat(path).catch((err: unknown) => {
-    throw new AirlockError("ERR_FILE", `cannot read ${path}: ${messageOf(err)}`, { cause: err });
+    throw new AirlockError("ERR_FILE", `cannot read ${path}: ${fileErrorReason(err)}`, { cause: err });
   });
   if (info.isDirectory()) return await layerFromTar(packDirectory(path), mediaType, signal);
   const head = await firstBytes(path);

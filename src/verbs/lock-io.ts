@@ -1,6 +1,6 @@
 /** Reading and writing lockfiles: the io beside the pure encode/decode in plan/. */
 import { readFile } from "node:fs/promises";
-import { AirlockError, messageOf } from "../errors.js";
+import { AirlockError, messageOf, fileErrorReason } from "../errors.js";
 import { decodeLock, encodeLock } from "../plan/lock-file.js";
 import type { Lock } from "../plan/lock-types.js";
 import { writeFileAtomic } from "../stream/atomic-file.js";
@@ -12,7 +12,7 @@ export async function readLock(file: string): Promise<Lock | undefined> {
     text = await readFile(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new AirlockError("ERR_FILE", `cannot read ${file}: ${messageOf(err)}`, { cause: err });
+    throw new AirlockError("ERR_FILE", `cannot read ${file}: ${fileErrorReason(err)}`, { cause: err });
   }
   return decodeLock(text, file);
 }

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { AirlockError, messageOf } from "../errors.js";
+import { AirlockError, messageOf, fileErrorReason } from "../errors.js";
 import { sha256Digest } from "../oci/digest.js";
 import { parseManifest } from "../oci/manifest.js";
 import { formatReference, parseReference, parseRegistry, parseRepository } from "../ref/reference.js";
@@ -94,7 +94,7 @@ export async function manifestDigest(file: string): Promise<string> {
   try {
     bytes = await readFile(file);
   } catch (err) {
-    throw new AirlockError("ERR_FILE", `cannot read ${file}: ${messageOf(err)}`, { cause: err });
+    throw new AirlockError("ERR_FILE", `cannot read ${file}: ${fileErrorReason(err)}`, { cause: err });
   }
   parseManifest(bytes, undefined, file);
   return sha256Digest(bytes);

@@ -29,6 +29,19 @@ describe("bad input gets one clear line and a documented exit code", () => {
     assertRefused(await runAirlock(["manifest", "a::b"]), 2, /invalid reference/);
   });
 
+  it("a missing file is one line in words, never a raw errno code, exit 2", async () => {
+    for (const args of [
+      ["verify-bundle", "/nonexistent/b.tar"],
+      ["push-bundle", "/nonexistent/b.tar", "--to", "127.0.0.1:1"],
+      ["serve", "/nonexistent/b.tar"],
+      ["diff", "/nonexistent/a.lock", "/nonexistent/b.lock"],
+    ]) {
+      const res = await runAirlock(args);
+      assertRefused(res, 2, /\/nonexistent\/.*(: no such file| does not exist)/);
+      assert.doesNotMatch(res.stderr, /ENOENT/, args.join(" "));
+    }
+  });
+
   it("usage mistakes exit 2", async () => {
     assertRefused(await runAirlock(["frobnicate"]), 2, /unknown command "frobnicate"/);
     assertRefused(await runAirlock(["digest"]), 2, /takes REF/);
