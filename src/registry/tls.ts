@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { rootCertificates } from "node:tls";
-import { AirlockError, messageOf, fileErrorReason } from "../errors.js";
+import { AirlockError, fileErrorReason } from "../errors.js";
 
 export interface TlsSettings {
   /** Extra CA bundles (PEM files) trusted besides the system roots. */

@@ -6,7 +6,7 @@
  */
 import { stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { AirlockError, messageOf, fileErrorReason } from "../errors.js";
+import { AirlockError, fileErrorReason } from "../errors.js";
 import { REF_NAME_ANNOTATION } from "../oci/layout.js";
 import type { Descriptor } from "../oci/types.js";
 import { findPathProblem } from "../ref/grammar.js";

@@ -13,7 +13,7 @@ import { PassThrough, Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { pack } from "tar-stream";
-import { AirlockError, messageOf, fileErrorReason } from "../errors.js";
+import { AirlockError, fileErrorReason } from "../errors.js";
 import type { Descriptor } from "../oci/types.js";
 
 /** A layer written to a temporary file. */

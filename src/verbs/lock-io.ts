@@ -1,6 +1,6 @@
 /** Reading and writing lockfiles: the io beside the pure encode/decode in plan/. */
 import { readFile } from "node:fs/promises";
-import { AirlockError, messageOf, fileErrorReason } from "../errors.js";
+import { AirlockError, fileErrorReason } from "../errors.js";
 import { decodeLock, encodeLock } from "../plan/lock-file.js";
 import type { Lock } from "../plan/lock-types.js";
 import { writeFileAtomic } from "../stream/atomic-file.js";

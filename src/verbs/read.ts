@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { AirlockError, messageOf, fileErrorReason } from "../errors.js";
+import { AirlockError, fileErrorReason } from "../errors.js";
 import { sha256Digest } from "../oci/digest.js";
 import { parseManifest } from "../oci/manifest.js";
 import { formatReference, parseReference, parseRegistry, parseRepository } from "../ref/reference.js";
