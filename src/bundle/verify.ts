@@ -5,7 +5,6 @@ import type { Descriptor } from "../oci/types.js";
 import type { Lock, LockedImage } from "../plan/lock-types.js";
 import { bundleLock } from "./bundle-lock.js";
 import { BundleReader } from "../store/bundle-reader.js";
-import { bundleManifestDigests } from "./manifest-set.js";
 import { HashPool } from "./hash-pool.js";
 import type { IndexOptions } from "../store/bundle-index.js";
 import { withLinkedSignal } from "../util/linked-signal.js";
@@ -41,6 +40,7 @@ async function runVerify(file: string, options: IndexOptions): Promise<VerifyRep
     await pool.close();
   }
   const problems = [...reader.index.corrupt];
+  const walk: GraphWalk = { problems, manifests: new Set() };
   const layout = reader.index.metadata.get("oci-layout")?.toString("utf8");
   if (layout === undefined || !/"imageLayoutVersion"\s*:\s*"1\.0\.0"/.test(layout)) {
     problems.push("oci-layout is missing or not version 1.0.0");
@@ -49,12 +49,12 @@ async function runVerify(file: string, options: IndexOptions): Promise<VerifyRep
   const refs = reader.refs();
   const required = lock === undefined ? undefined : requiredChildren(lock);
   for (const ref of refs) {
-    await checkGraph(reader, ref.descriptor, ref.reference, required?.get(ref.reference), problems);
+    await checkGraph(reader, ref.descriptor, ref.reference, required?.get(ref.reference), walk);
   }
   if (lock !== undefined) problems.push(...lockAgreement(lock, refs));
   if (refs.length === 0) problems.push("index.json names no image (no org.opencontainers.image.ref.name)");
   const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
-  const manifests = (await bundleManifestDigests(reader)).size;
+  const manifests = walk.manifests.size;
   return {
     file,
     images: refs.length,
@@ -78,22 +78,28 @@ function requiredChildren(lock: Lock): Map<string, Set<string>> {
   return out;
 }
 
+/** What walking the graphs finds: problems, and every manifest read whole. */
+interface GraphWalk {
+  problems: string[];
+  manifests: Set<string>;
+}
+
 async function checkGraph(
   reader: BundleReader,
   descriptor: Descriptor,
   where: string,
   required: Set<string> | undefined,
-  problems: string[],
+  walk: GraphWalk,
   isChild = false,
 ): Promise<void> {
   const at = reader.index.blobs.get(descriptor.digest);
   if (at === undefined) {
     const mayLack = isChild && required !== undefined && !required.has(descriptor.digest);
-    if (!mayLack) problems.push(`${where}: ${descriptor.digest} is not in the bundle`);
+    if (!mayLack) walk.problems.push(`${where}: ${descriptor.digest} is not in the bundle`);
     return;
   }
   if (at.size !== descriptor.size) {
-    problems.push(
+    walk.problems.push(
       `${where}: ${descriptor.digest} is ${at.size} bytes, its descriptor says ${descriptor.size}`,
     );
     return;
@@ -107,16 +113,16 @@ async function checkGraph(
       `${where}: manifest ${descriptor.digest}`,
     );
   } catch (err) {
-    problems.push(err instanceof AirlockError ? err.message : `${where}: ${messageOf(err)}`);
+    walk.problems.push(err instanceof AirlockError ? err.message : `${where}: ${messageOf(err)}`);
     return;
   }
+  walk.manifests.add(descriptor.digest);
   if (parsed.kind === "index") {
-    for (const child of parsed.index.manifests)
-      await checkGraph(reader, child, where, required, problems, true);
+    for (const child of parsed.index.manifests) await checkGraph(reader, child, where, required, walk, true);
     return;
   }
   for (const blob of [parsed.manifest.config, ...parsed.manifest.layers]) {
-    await checkGraph(reader, blob, where, required, problems, false);
+    await checkGraph(reader, blob, where, required, walk, false);
   }
 }
 
