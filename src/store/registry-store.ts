@@ -109,12 +109,13 @@ export class RegistryStore implements ImageStore {
     open: OpenBlob,
     options: StoreCallOptions & { from?: ImageSource } = {},
   ): Promise<void> {
-    const from = options.from;
+    // Within one registry, what the source repository holds is mounted, not sent again.
+    const from = options.from?.mountScope;
     if (
-      from instanceof RegistryStore &&
-      from.client.registry === this.client.registry &&
+      from !== undefined &&
+      from.registry === this.client.registry &&
       from.repository !== this.repository &&
-      (await this.client.blobMount(this.repository, descriptor.digest, from.repository, options))
+      (await this.blobMount(descriptor, from.repository, options))
     ) {
       return;
     }
