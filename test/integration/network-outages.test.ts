@@ -7,7 +7,6 @@
  * at once.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, readdir, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -24,14 +23,13 @@ import { runAirlock } from "../harness/cli.js";
 import { spawnAirlock, type CliProcess } from "../harness/cli-process.js";
 import { startFaultProxy } from "../harness/fault-proxy.js";
 import { startSeededRegistry } from "../harness/fixtures.js";
+import { assertLanded, pushBundleArgs } from "../harness/push-checks.js";
 import { expectedImages, type ExpectedImage } from "../harness/push-order.js";
 import { startRegistry, type TestRegistry } from "../harness/registry.js";
-import { runSkopeo } from "../harness/tools.js";
 
 const MiB = 1024 * 1024;
 /** Long enough for several backoff rounds; the issue's 20 s restart proves nothing more. */
 const OUTAGE_MS = 6_000;
-const sha256 = (b: Buffer): string => "sha256:" + createHash("sha256").update(b).digest("hex");
 
 /** Resolves once a file under `dir` whose path passes `test` holds at least `bytes`; polls. */
 async function fileGrowing(dir: string, test: (path: string) => boolean, bytes: number): Promise<void> {
@@ -102,26 +100,8 @@ describe("registries that go away mid-run and come back", () => {
     await Promise.all([a.stop(), ...others.map((o) => o.stop())]);
   });
 
-  const push = (to: string, journal: string, ...extra: string[]): string[] => [
-    "push-bundle",
-    made.bundle,
-    "--to",
-    `${to}/site`,
-    "--json",
-    "--quiet",
-    "--journal",
-    join(state, journal),
-    ...extra,
-  ];
-
-  /** Every tag in `b` has exactly the lock's digest (skopeo reads it directly). */
-  async function assertLanded(b: TestRegistry): Promise<void> {
-    for (const image of images) {
-      const ref = `docker://${b.host}/${image.repository}:${image.tag}`;
-      const raw = (await runSkopeo(["inspect", "--raw", ...b.skopeoFlags(), ref])).stdout;
-      assert.equal(sha256(raw), image.digest, image.reference);
-    }
-  }
+  const push = (to: string, journal: string, ...extra: string[]): string[] =>
+    pushBundleArgs(made.bundle, to, { dir: state, name: journal }, ...extra);
 
   it("push-bundle: the target registry stopped mid-upload and started again seconds later; the push waits and completes", async () => {
     const b = await startRegistry("plain");
@@ -138,7 +118,7 @@ describe("registries that go away mid-run and come back", () => {
     assert.deepEqual(result.failures, []);
     assert.equal(result.images.length, images.length);
     assert.ok((result.stats.retries ?? 0) > 0, `retries counted: ${result.stats.retries}`);
-    await assertLanded(b);
+    await assertLanded(b, images);
   });
 
   it("create-bundle: the source registry stopped mid-download and started again; the bundle is byte-identical to an undisturbed one", async () => {
@@ -202,7 +182,7 @@ describe("registries that go away mid-run and come back", () => {
       (result.stats.retries ?? 0) >= injected,
       `${result.stats.retries} retries for ${injected} errors`,
     );
-    await assertLanded(b);
+    await assertLanded(b, images);
   });
 
   it("an image that failed for a retryable cause gets a second pass at the end of the run and lands", async () => {
@@ -224,7 +204,7 @@ describe("registries that go away mid-run and come back", () => {
     const result = JSON.parse(res.stdout.toString()) as PushBundleResult;
     assert.deepEqual(result.failures, []);
     assert.equal(result.retried, 1, "one image got a second pass");
-    await assertLanded(b);
+    await assertLanded(b, images);
   });
 
   it("a registry that refuses connections from the start fails within 2 s with exit 5", async () => {

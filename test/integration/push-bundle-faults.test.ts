@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import { makeBundle } from "../harness/bundles.js";
 import { runAirlock } from "../harness/cli.js";
 import { spawnAirlock, type ProcessEnd } from "../harness/cli-process.js";
 import { startFaultProxy, type FaultProxy, type ProxyLogEntry } from "../harness/fault-proxy.js";
+import { assertLanded, pushBundleArgs } from "../harness/push-checks.js";
 import { startSeededRegistry } from "../harness/fixtures.js";
 import {
   expectedImages,
@@ -21,10 +21,8 @@ import {
 } from "../harness/push-order.js";
 import { startRegistry, type TestRegistry } from "../harness/registry.js";
 import { startTagWatcher } from "../harness/tag-watcher.js";
-import { runSkopeo } from "../harness/tools.js";
 
 const MiB = 1024 * 1024;
-const sha256 = (b: Buffer): string => "sha256:" + createHash("sha256").update(b).digest("hex");
 const hexOf = (digest: string): string => digest.slice("sha256:".length);
 
 describe("push-bundle: faults, kill -9 and the order of writes", () => {
@@ -65,26 +63,8 @@ describe("push-bundle: faults, kill -9 and the order of writes", () => {
     return { b, proxy };
   }
 
-  const pushArgs = (proxy: FaultProxy, journal: string, ...extra: string[]): string[] => [
-    "push-bundle",
-    bundle,
-    "--to",
-    `${proxy.host}/site`,
-    "--json",
-    "--quiet",
-    "--journal",
-    join(state, journal),
-    ...extra,
-  ];
-
-  /** Every tag in B has exactly the lock's digest (skopeo reads B directly). */
-  async function assertLanded(b: TestRegistry): Promise<void> {
-    for (const image of images) {
-      const ref = `docker://${b.host}/${image.repository}:${image.tag}`;
-      const raw = (await runSkopeo(["inspect", "--raw", ...b.skopeoFlags(), ref])).stdout;
-      assert.equal(sha256(raw), image.digest, image.reference);
-    }
-  }
+  const pushArgs = (proxy: FaultProxy, journal: string, ...extra: string[]): string[] =>
+    pushBundleArgs(bundle, proxy.host, { dir: state, name: journal }, ...extra);
 
   function assertOrdered(log: readonly ProxyLogEntry[]): void {
     assert.deepEqual(orderProblems(log, images), []);
@@ -114,7 +94,7 @@ describe("push-bundle: faults, kill -9 and the order of writes", () => {
       proxy.log.some((e) => e.injected === "cut" && e.status === 0 && e.bytesIn > 0),
       "a connection was cut mid-body",
     );
-    await assertLanded(b);
+    await assertLanded(b, images);
     assertOrdered(proxy.log);
   });
 
@@ -158,7 +138,7 @@ describe("push-bundle: faults, kill -9 and the order of writes", () => {
     }
     assert.ok(report.polls > 10, `the watcher polled (${report.polls} rounds)`);
     assert.deepEqual(uploadsAgain(proxy.log, lastStart), [], "the last run re-uploads no finished blob");
-    await assertLanded(b);
+    await assertLanded(b, images);
     assertOrdered(proxy.log);
   });
 });
