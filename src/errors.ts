@@ -28,7 +28,9 @@ export type ErrorCode =
   | "ERR_IMAGELIST_INVALID"
   | "ERR_LOCK_STALE"
   | "ERR_LOCK_INVALID"
-  | "ERR_BUNDLE_CORRUPT";
+  | "ERR_BUNDLE_CORRUPT"
+  | "ERR_INVENTORY_INVALID"
+  | "ERR_DELTA_BASE_MISSING";
 
 export interface AirlockErrorOptions {
   cause?: unknown;

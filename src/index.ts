@@ -209,5 +209,21 @@ export {
 } from "./verbs/push-bundle.js";
 export type { ExistingTagPolicy, ImageOutcome, PushStats, SparseIndexPolicy } from "./verbs/push-bundle.js";
 export type { MappingRule } from "./ref/target-name.js";
+export {
+  takeInventory,
+  type InventoryEvent,
+  type InventoryOptions,
+  type InventoryResult,
+} from "./verbs/inventory.js";
+export type {
+  Inventory,
+  InventoryBlob,
+  InventoryManifest,
+  InventoryReferrer,
+  InventoryRepository,
+  InventoryTag,
+  InventoryTotals,
+} from "./plan/inventory-types.js";
+export { decodeInventory, encodeInventory } from "./plan/inventory-file.js";
 export { serveRegistry, type ServeOptions, type ServedRegistry } from "./serve/server.js";
 export { targetRepository, targetTag, type TargetNameOptions } from "./ref/target-name.js";

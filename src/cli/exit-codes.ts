@@ -47,6 +47,9 @@ const BY_CODE: Record<ErrorCode, number> = {
   ERR_TOO_LARGE: ExitCode.Registry,
   ERR_LOCK_STALE: ExitCode.Failure,
   ERR_LOCK_INVALID: ExitCode.Usage,
+  ERR_INVENTORY_INVALID: ExitCode.Usage,
+  /** A delta bundle's target lacks blobs the delta leaves out. */
+  ERR_DELTA_BASE_MISSING: ExitCode.NotFound,
   ERR_ABORTED: ExitCode.Interrupted,
 };
 

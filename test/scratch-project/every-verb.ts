@@ -43,6 +43,7 @@ import {
   serveRegistry,
   syncImages,
   tagImage,
+  takeInventory,
   validateImageList,
   verifyBundle,
   verifyBundles,
@@ -70,6 +71,10 @@ import {
   type ImageOutcome,
   type ImageSource,
   type InspectOptions,
+  type Inventory,
+  type InventoryEvent,
+  type InventoryOptions,
+  type InventoryResult,
   type Lock,
   type LockCheckOptions,
   type LockCheckResult,
@@ -227,6 +232,14 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
     pushOptions,
   );
   const stats: PushStats = result.stats;
+  const inventoryOptions: InventoryOptions = {
+    ...remote,
+    registry: "registry.internal:5000/mirror",
+    output: "inventory.json",
+    onEvent: (event: InventoryEvent) => void event.done,
+  };
+  const taken: InventoryResult = await takeInventory(inventoryOptions);
+  const site: Inventory = taken.inventory;
   const serveOptions: ServeOptions = { listen: "127.0.0.1:0", signal };
   const served: ServedRegistry = await serveRegistry([bundle.file], serveOptions);
   await served.close();
@@ -235,7 +248,7 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
   const index: TarIndex | undefined = undefined;
   void [credential, manifest, config, blob, tags, catalog, fileDigest, inspection, loggedOut];
   void [copied, fromStores, pulled, pushed, tagged, deleted, synced, mutated, appended, flattened, rebased];
-  void [checked, lockCheck, onDisk, diff, planned, report, reports, summary, stats, refs, index];
+  void [checked, lockCheck, onDisk, diff, planned, report, reports, summary, stats, refs, index, site];
 }
 
 /** Errors are told by code. */
