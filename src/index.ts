@@ -179,7 +179,8 @@ export {
   type LockResult,
 } from "./verbs/lock.js";
 export type { ListSource } from "./verbs/list-input.js";
-export { diffLockFiles } from "./verbs/diff.js";
+export { diffLockFiles, diffLockBytes } from "./verbs/diff.js";
+export { deltaSize, type ContentSize, type DeltaImageSize, type DeltaSize } from "./plan/diff-bytes.js";
 export {
   createBundle,
   type CreateBundleOptions,

@@ -12,6 +12,7 @@ import {
   copyImage,
   createBundle,
   deleteImage,
+  diffLockBytes,
   diffLockFiles,
   exportImage,
   exportImageToFile,
@@ -57,6 +58,7 @@ import {
   type CopyOptions,
   type CopyResult,
   type CreateBundleOptions,
+  type DeltaSize,
   type CreateBundleResult,
   type Credential,
   type CredentialSource,
@@ -185,6 +187,7 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
   const onDisk: Lock | undefined = await readLock("airlock.lock");
   await writeLock("copy.lock", lock);
   const diff: LockDiff = await diffLockFiles("old.lock", "airlock.lock");
+  const deltaBytes: DeltaSize = await diffLockBytes("old.lock", "airlock.lock");
   const resolver: Resolver = {
     manifest: (): Promise<ResolvedBytes> => Promise.reject(new Error("offline")),
     tags: (): Promise<string[]> => Promise.resolve([]),
@@ -248,7 +251,21 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
   const index: TarIndex | undefined = undefined;
   void [credential, manifest, config, blob, tags, catalog, fileDigest, inspection, loggedOut];
   void [copied, fromStores, pulled, pushed, tagged, deleted, synced, mutated, appended, flattened, rebased];
-  void [checked, lockCheck, onDisk, diff, planned, report, reports, summary, stats, refs, index, site];
+  void [
+    checked,
+    lockCheck,
+    onDisk,
+    diff,
+    planned,
+    report,
+    reports,
+    summary,
+    stats,
+    refs,
+    index,
+    site,
+    deltaBytes,
+  ];
 }
 
 /** Errors are told by code. */
