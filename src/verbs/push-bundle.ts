@@ -73,6 +73,8 @@ export interface PushBundleResult {
   journals: string[];
   /** Images that failed for a retryable cause and were tried again at the end of the run. */
   retried: number;
+  /** The registry's base URL as the push reached it ("http://127.0.0.1:5000"); absent when it never answered. */
+  registryUrl?: string;
 }
 
 export interface ImageOutcome {
@@ -146,6 +148,7 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
       const progress = tallyProgress(tally, (digest) => `${i}:${digest}`);
       await pushOne({ session, client, source, naming, result, options, progress });
     }
+    if (result.images.length > 0) result.registryUrl = await client.origin({ signal: options.signal });
   } finally {
     result.stats.retries = client.stats.retries;
     await client.close();
