@@ -207,7 +207,14 @@ export {
   type PushBundleResult,
   type PushEvent,
 } from "./verbs/push-bundle.js";
-export type { ExistingTagPolicy, ImageOutcome, PushStats, SparseIndexPolicy } from "./verbs/push-bundle.js";
+export type {
+  DigestChange,
+  ExistingTagPolicy,
+  ImageOutcome,
+  PushStats,
+  SparseIndexPolicy,
+} from "./verbs/push-bundle.js";
+export { digestChanges, formatDigestMap } from "./verbs/digest-map.js";
 export type { MappingRule } from "./ref/target-name.js";
 export {
   mirrorConfig,

@@ -5,7 +5,7 @@
 // never proxied), so the site registry is the only place the images exist.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, readdir } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -16,7 +16,7 @@ import { runAirlock } from "../harness/cli.js";
 import { startContainerd, type TestContainerd } from "../harness/containerd.js";
 import { startSeededRegistry, type FixtureSet } from "../harness/fixtures.js";
 import { startRegistry, type TestRegistry } from "../harness/registry.js";
-import { runSkopeo } from "../harness/tools.js";
+import { runSkopeo, runTool } from "../harness/tools.js";
 
 const sha256 = (b: Buffer): string => "sha256:" + createHash("sha256").update(b).digest("hex");
 /** smol-toml's tables have no prototype: as plain objects, for deepEqual. */
@@ -32,6 +32,12 @@ const IMAGES = [
   { original: "registry.k8s.io/fixtures/multi-docker:v1", site: "site/fixtures/multi-docker:v1" },
 ];
 
+interface PushJson {
+  mirrorConfig?: { written: string[] };
+  digestMap: { reference: string; repository: string; tag?: string; upstream: string; site: string }[];
+  digestMapFile: string;
+}
+
 describe("mirror-config: pulls by original name reach the site registry", () => {
   let upstream: TestRegistry;
   let site: TestRegistry;
@@ -39,6 +45,7 @@ describe("mirror-config: pulls by original name reach the site registry", () => 
   let bundle: string;
   let work: string;
   let registriesConf: string;
+  let pushed: PushJson;
 
   before(async () => {
     [{ registry: upstream, fixtures }, site] = await Promise.all([
@@ -81,7 +88,8 @@ images:
       "--json",
     ]);
     assert.equal(push.code, 0, push.stderr);
-    const result = JSON.parse(push.stdout.toString()) as { mirrorConfig?: { written: string[] } };
+    const result = JSON.parse(push.stdout.toString()) as PushJson;
+    pushed = result;
     registriesConf = join(out, "registries.conf");
     assert.deepEqual(result.mirrorConfig?.written, [registriesConf]);
     // From here on, the site registry is the only place the images are.
@@ -143,6 +151,60 @@ images:
     await assert.rejects(
       runSkopeo(["inspect", "--raw", "docker://ghcr.io/fixtures/single-oci:v1"], { env: NO_INTERNET }),
     );
+  });
+
+  it("the digest map names the one filtered index; sed with it makes an upstream index pin resolve at the site", async () => {
+    const upstreamIndex = fixtures.byRef("fixtures/multi-oci:v1").digest;
+    const siteIndex = sha256(await atSite("site/fixtures/multi-oci:v1"));
+    assert.notEqual(siteIndex, upstreamIndex, "registry:2 refused the sparse index");
+    assert.deepEqual(pushed.digestMap, [
+      {
+        reference: "docker.io/fixtures/multi-oci:v1",
+        repository: "site/fixtures/multi-oci",
+        tag: "v1",
+        upstream: upstreamIndex,
+        site: siteIndex,
+      },
+    ]);
+    const pinned = `docker.io/fixtures/multi-oci@${upstreamIndex}`;
+    await assert.rejects(
+      viaMirror(["inspect", "--raw", `docker://${pinned}`]),
+      "the upstream index is not at the site",
+    );
+    const deployment = join(work, "deployment.yaml");
+    await writeFile(
+      deployment,
+      `spec:\n  containers:\n    - image: ${pinned}\n    - image: ghcr.io/fixtures/single-oci:v1\n`,
+    );
+    await runTool("sed", ["-i", "-f", pushed.digestMapFile, deployment]);
+    const images = (load(await readFile(deployment, "utf8")) as { spec: { containers: { image: string }[] } })
+      .spec.containers;
+    assert.deepEqual(
+      images.map((c) => c.image),
+      [`docker.io/fixtures/multi-oci@${siteIndex}`, "ghcr.io/fixtures/single-oci:v1"],
+    );
+    const raw = (await viaMirror(["inspect", "--raw", `docker://${images[0]?.image ?? ""}`])).stdout;
+    assert.equal(sha256(raw), siteIndex);
+  });
+
+  it("a second push of the same bundle keeps the map (the image is unchanged, still filtered)", async () => {
+    const again = await runAirlock([
+      "push-bundle",
+      bundle,
+      "--to",
+      `${site.host}/site`,
+      "--journal",
+      join(work, "journal"),
+      "--json",
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    const result = JSON.parse(again.stdout.toString()) as PushJson;
+    assert.deepEqual(result.digestMap, pushed.digestMap);
+    assert.equal(result.digestMapFile, pushed.digestMapFile);
+    const commands = (await readFile(result.digestMapFile, "utf8"))
+      .split("\n")
+      .filter((l) => l.startsWith("s/"));
+    assert.equal(commands.length, 1);
   });
 
   it("k3s registries.yaml: mirrors with the site endpoint and a rewrite under the prefix, in the documented keys", async () => {

@@ -81,6 +81,9 @@ A journal on disk lets a re-run after a crash resume without asking again for fi
                                   proxies that cap request bodies (default: one PUT up to 1 GiB)
   --dry-run                       what would be pushed, in bytes; writes nothing
   --journal FILE                  the push journal (default under $XDG_STATE_HOME/airlock/push/)
+  --digest-map FILE               where the digest map goes (default: beside the journal, .digests):
+                                  a sed script mapping each upstream top digest the site does not
+                                  have to the one it has (sed -i -f FILE deploy/*.yaml)
   --mirror-config FORMAT          after a push without failures, write the runtime mirror configuration
   --mirror-config-out DIR|FILE    (containerd, registries.conf or k3s) there, as airlock mirror-config does
   --json                          a JSON summary on stdout
@@ -96,6 +99,7 @@ Images that fail for the same reason are told in one line, before what was pushe
     "chunk-size": { type: "string" },
     "dry-run": { type: "boolean" },
     journal: { type: "string" },
+    "digest-map": { type: "string" },
     "mirror-config": { type: "string" },
     "mirror-config-out": { type: "string" },
   },
@@ -121,6 +125,7 @@ Images that fail for the same reason are told in one line, before what was pushe
         chunkSize: chunkSizeOf(stringValue(values, "chunk-size")),
         dryRun,
         journalFile: stringValue(values, "journal"),
+        digestMapFile: stringValue(values, "digest-map"),
         onEvent: onPushEvent(progress, dryRun),
       }),
     );
@@ -137,6 +142,7 @@ Images that fail for the same reason are told in one line, before what was pushe
     // What failed first, then what was pushed; nothing pushed needs no summary.
     const code = reportFailures(result.failures, { stderr: io.stderr, log, json });
     if (result.images.length > 0 || result.failures.length === 0) say(pushSummary(result, dryRun));
+    if (result.images.length > 0 && !dryRun) say(digestSummary(result));
     return code;
   },
 };
@@ -152,6 +158,22 @@ function pushSummary(result: PushBundleResult, dryRun: boolean): string {
   return failed === 0
     ? pushed + retried
     : `${failed} of ${failed + result.images.length} images failed; ${pushed}${retried}`;
+}
+
+/** Whether any tag now names another digest than upstream, and where the map that says so is. */
+function digestSummary(result: PushBundleResult): string {
+  const n = result.digestMap.length;
+  if (n === 0) return "digests: every image has its upstream digest at the site";
+  const what =
+    result.digestMap
+      .slice(0, 3)
+      .map((c) => c.reference)
+      .join(", ") + (n > 3 ? ` and ${n - 3} more` : "");
+  const where =
+    result.digestMapFile === undefined
+      ? ""
+      : `; sed -i -f ${result.digestMapFile} moves upstream pins to them`;
+  return `digests: ${n} images have a new top digest at the site (${what})${where}`;
 }
 
 function choice<T extends string>(values: OptionValues, name: string, allowed: readonly T[]): T | undefined {
