@@ -208,7 +208,14 @@ export {
   type PushBundleResult,
   type PushEvent,
 } from "./verbs/push-bundle.js";
-export type { ExistingTagPolicy, ImageOutcome, PushStats, SparseIndexPolicy } from "./verbs/push-bundle.js";
+export type {
+  DigestChange,
+  ExistingTagPolicy,
+  ImageOutcome,
+  PushStats,
+  SparseIndexPolicy,
+} from "./verbs/push-bundle.js";
+export { digestChanges, formatDigestMap } from "./verbs/digest-map.js";
 export type { MappingRule } from "./ref/target-name.js";
 export {
   takeInventory,
@@ -226,5 +233,18 @@ export type {
   InventoryTotals,
 } from "./plan/inventory-types.js";
 export { decodeInventory, encodeInventory } from "./plan/inventory-file.js";
+export {
+  mirrorConfig,
+  writeMirrorConfig,
+  type MirrorConfigOptions,
+  type MirrorConfigResult,
+  type MirrorFile,
+  type MirrorFormat,
+  type MirrorSite,
+  type MirrorHost,
+  type MirrorRule,
+} from "./verbs/mirror-config.js";
+export { mirrorHosts, applyRules } from "./plan/mirror-rules.js";
+export { renderMirrorConfig, MIRROR_FORMATS } from "./plan/mirror-formats.js";
 export { serveRegistry, type ServeOptions, type ServedRegistry } from "./serve/server.js";
-export { targetRepository, targetTag, type TargetNameOptions } from "./ref/target-name.js";
+export { targetRepository, targetTag, type TargetNameOptions, type TargetNaming } from "./ref/target-name.js";

@@ -20,8 +20,10 @@ import type { RegistryClient } from "../registry/client.js";
 import type { RemoteOptions } from "./options.js";
 import { hostPlatform } from "./resolve.js";
 import { mapWithSecondPass } from "./second-pass.js";
+import { digestChanges, digestMapBeside, writeDigestMap, type DigestChange } from "./digest-map.js";
 
 export type { ExistingTagPolicy, SparseIndexPolicy } from "../store/copy-graph.js";
+export type { DigestChange } from "./digest-map.js";
 /** What a push did (or, in a dry run, would do) with blobs, manifests and tags. */
 export type PushStats = CopyStats;
 
@@ -48,6 +50,8 @@ export interface PushBundleOptions extends RemoteOptions {
   dryRun?: boolean;
   /** The push journal; default under $XDG_STATE_HOME/airlock/push/. */
   journalFile?: string;
+  /** Where the digest map goes (merged with what it holds); default beside the journal (`<journal>.digests`). */
+  digestMapFile?: string;
   onEvent?: (event: PushEvent) => void;
 }
 
@@ -73,6 +77,12 @@ export interface PushBundleResult {
   journals: string[];
   /** Images that failed for a retryable cause and were tried again at the end of the run. */
   retried: number;
+  /** Images whose top digest at the site is not the upstream one (a refused sparse index): upstream → site. */
+  digestMap: DigestChange[];
+  /** The sed script the digest map was merged into; absent in a dry run. */
+  digestMapFile?: string;
+  /** The registry's base URL as the push reached it ("http://127.0.0.1:5000"); absent when it never answered. */
+  registryUrl?: string;
 }
 
 export interface ImageOutcome {
@@ -81,6 +91,8 @@ export interface ImageOutcome {
   tag?: string;
   /** The digest the target now has for this image. */
   digest: string;
+  /** The top manifest's upstream digest, as the bundle carries it. */
+  upstreamDigest: string;
   status: "pushed" | "unchanged" | "skipped" | "filtered" | "would-push";
   /** Set when a sparse index was replaced by a filtered one. */
   note?: string;
@@ -135,6 +147,7 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
     stats: session.stats,
     journals: [journalFile],
     retried: 0,
+    digestMap: [],
   };
   const tally = new BlobTally(
     sources.reduce((n, s) => n + bundleBytes(s), 0),
@@ -145,6 +158,12 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
       // A blob counts once per bundle, as each bundle's total has it.
       const progress = tallyProgress(tally, (digest) => `${i}:${digest}`);
       await pushOne({ session, client, source, naming, result, options, progress });
+    }
+    if (result.images.length > 0) result.registryUrl = await client.origin({ signal: options.signal });
+    result.digestMap = digestChanges(result.images);
+    if (options.dryRun !== true) {
+      result.digestMapFile = options.digestMapFile ?? digestMapBeside(journalFile);
+      await writeDigestMap(result.digestMapFile, result.digestMap);
     }
   } finally {
     result.stats.retries = client.stats.retries;
@@ -228,6 +247,7 @@ async function pushImage(
     repository,
     ...(tag !== undefined ? { tag } : {}),
     digest: copied.descriptor.digest,
+    upstreamDigest: top.digest,
     status: pushStatus(copied.status),
     ...(copied.note !== undefined ? { note: copied.note } : {}),
   };

@@ -9,6 +9,7 @@ import { diffCommand, lockCommand } from "./lock.js";
 import { inspectBundleCommand, pushBundleCommand, verifyBundleCommand } from "./seed.js";
 import { serveCommand } from "./serve.js";
 import { inventoryCommand } from "./inventory.js";
+import { mirrorConfigCommand } from "./mirror-config.js";
 import { validateCommand } from "./validate.js";
 import { loginCommand, logoutCommand } from "./login.js";
 import { completionCommand, helpCommand } from "./meta.js";
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   pushBundleCommand,
   inventoryCommand,
   serveCommand,
+  mirrorConfigCommand,
   inspectCommand,
   lsCommand,
   catalogCommand,

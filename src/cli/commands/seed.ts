@@ -8,6 +8,7 @@ import { parseConcurrency, parseSize } from "../parse.js";
 import { createProgress, showing } from "../progress.js";
 import { onPushEvent, onVerifyEvent } from "../progress-events.js";
 import { reportFailures } from "../report.js";
+import { mirrorRequestOf, writePushMirrorConfig } from "./mirror-config.js";
 
 export const verifyBundleCommand: Command = {
   name: "verify-bundle",
@@ -80,6 +81,11 @@ A journal on disk lets a re-run after a crash resume without asking again for fi
                                   proxies that cap request bodies (default: one PUT up to 1 GiB)
   --dry-run                       what would be pushed, in bytes; writes nothing
   --journal FILE                  the push journal (default under $XDG_STATE_HOME/airlock/push/)
+  --digest-map FILE               where the digest map goes (default: beside the journal, .digests):
+                                  a sed script mapping each upstream top digest the site does not
+                                  have to the one it has (sed -i -f FILE deploy/*.yaml)
+  --mirror-config FORMAT          after a push without failures, write the runtime mirror configuration
+  --mirror-config-out DIR|FILE    (containerd, registries.conf or k3s) there, as airlock mirror-config does
   --json                          a JSON summary on stdout
   -q, --quiet                     no progress, only the failures
 Images that fail for the same reason are told in one line, before what was pushed.`,
@@ -93,6 +99,9 @@ Images that fail for the same reason are told in one line, before what was pushe
     "chunk-size": { type: "string" },
     "dry-run": { type: "boolean" },
     journal: { type: "string" },
+    "digest-map": { type: "string" },
+    "mirror-config": { type: "string" },
+    "mirror-config-out": { type: "string" },
   },
   registryRefs: { flags: ["to"] },
   args: [1, Infinity],
@@ -100,6 +109,7 @@ Images that fail for the same reason are told in one line, before what was pushe
     const to = stringValue(values, "to");
     if (to === undefined) throw new AirlockError("ERR_USAGE", "push-bundle needs --to REGISTRY[/PREFIX]");
     const quiet = flag(values, "quiet");
+    const mirrorRequest = mirrorRequestOf(values);
     const { pushBundle } = await import("../../verbs/push-bundle.js");
     const dryRun = flag(values, "dry-run");
     const progress = await createProgress(io.stderr, { enabled: !quiet, say });
@@ -115,13 +125,24 @@ Images that fail for the same reason are told in one line, before what was pushe
         chunkSize: chunkSizeOf(stringValue(values, "chunk-size")),
         dryRun,
         journalFile: stringValue(values, "journal"),
+        digestMapFile: stringValue(values, "digest-map"),
         onEvent: onPushEvent(progress, dryRun),
       }),
     );
-    if (json) await writeJson(io.stdout, result);
+    const mirror =
+      mirrorRequest === undefined || dryRun
+        ? undefined
+        : await writePushMirrorConfig(
+            mirrorRequest,
+            positionals,
+            { to, ...result, failed: result.failures.length },
+            { values, remote, say },
+          );
+    if (json) await writeJson(io.stdout, mirror === undefined ? result : { ...result, mirrorConfig: mirror });
     // What failed first, then what was pushed; nothing pushed needs no summary.
     const code = reportFailures(result.failures, { stderr: io.stderr, log, json });
     if (result.images.length > 0 || result.failures.length === 0) say(pushSummary(result, dryRun));
+    if (result.images.length > 0 && !dryRun) say(digestSummary(result));
     return code;
   },
 };
@@ -137,6 +158,22 @@ function pushSummary(result: PushBundleResult, dryRun: boolean): string {
   return failed === 0
     ? pushed + retried
     : `${failed} of ${failed + result.images.length} images failed; ${pushed}${retried}`;
+}
+
+/** Whether any tag now names another digest than upstream, and where the map that says so is. */
+function digestSummary(result: PushBundleResult): string {
+  const n = result.digestMap.length;
+  if (n === 0) return "digests: every image has its upstream digest at the site";
+  const what =
+    result.digestMap
+      .slice(0, 3)
+      .map((c) => c.reference)
+      .join(", ") + (n > 3 ? ` and ${n - 3} more` : "");
+  const where =
+    result.digestMapFile === undefined
+      ? ""
+      : `; sed -i -f ${result.digestMapFile} moves upstream pins to them`;
+  return `digests: ${n} images have a new top digest at the site (${what})${where}`;
 }
 
 function choice<T extends string>(values: OptionValues, name: string, allowed: readonly T[]): T | undefined {
