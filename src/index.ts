@@ -215,7 +215,7 @@ export type {
   PushStats,
   SparseIndexPolicy,
 } from "./verbs/push-bundle.js";
-export { digestChanges, formatDigestMap } from "./verbs/digest-map.js";
+export { digestChanges, formatDigestMap, type DigestMapOutcome } from "./verbs/digest-map.js";
 export type { MappingRule } from "./ref/target-name.js";
 export {
   takeInventory,

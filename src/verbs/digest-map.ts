@@ -22,7 +22,7 @@ export interface DigestChange {
 }
 
 /** What a push outcome must say for the map. */
-interface Outcome {
+export interface DigestMapOutcome {
   reference: string;
   repository: string;
   tag?: string;
@@ -38,7 +38,7 @@ const HEADER = [
 const COMMAND = /^s\/(sha256:[0-9a-f]{64})\/(sha256:[0-9a-f]{64})\/g$/;
 
 /** The images of a push whose digest at the site differs (skipped ones are not this push's images). */
-export function digestChanges(outcomes: readonly Outcome[]): DigestChange[] {
+export function digestChanges(outcomes: readonly DigestMapOutcome[]): DigestChange[] {
   return outcomes
     .filter((o) => o.status !== "skipped" && o.status !== "would-push" && o.digest !== o.upstreamDigest)
     .map((o) => ({

@@ -45,6 +45,9 @@ import {
   syncImages,
   tagImage,
   takeInventory,
+  mirrorConfig,
+  writeMirrorConfig,
+  type MirrorConfigResult,
   validateImageList,
   verifyBundle,
   verifyBundles,
@@ -243,13 +246,18 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
   };
   const taken: InventoryResult = await takeInventory(inventoryOptions);
   const site: Inventory = taken.inventory;
+  const mirrors: MirrorConfigResult = await mirrorConfig([bundle.file], {
+    format: "containerd",
+    to: "registry.internal:5000/mirror",
+  });
+  const mirrorFiles: string[] = await writeMirrorConfig(mirrors, "certs.d/");
   const serveOptions: ServeOptions = { listen: "127.0.0.1:0", signal };
   const served: ServedRegistry = await serveRegistry([bundle.file], serveOptions);
   await served.close();
 
   const refs: BundleRef[] = [];
   const index: TarIndex | undefined = undefined;
-  void [credential, manifest, config, blob, tags, catalog, fileDigest, inspection, loggedOut];
+  void [mirrorFiles, credential, manifest, config, blob, tags, catalog, fileDigest, inspection, loggedOut];
   void [copied, fromStores, pulled, pushed, tagged, deleted, synced, mutated, appended, flattened, rebased];
   void [
     checked,
