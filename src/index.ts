@@ -189,6 +189,7 @@ export {
 export type { BundlePart } from "./verbs/create-bundle.js";
 export type { FetchProgress } from "./bundle/fetch.js";
 export { BundleReader, type BundleRef } from "./store/bundle-reader.js";
+export type { AttachedRef } from "./store/layout-attached.js";
 export type { BlobLocation, IndexOptions, TarIndex } from "./store/bundle-index.js";
 export type { HashPool } from "./bundle/hash-pool.js";
 export { bundleLock } from "./bundle/bundle-lock.js";
@@ -197,6 +198,7 @@ export {
   inspectBundle,
   verifyBundles,
   type BundleSummary,
+  type BundleSummaryAttached,
   type BundleSummaryImage,
   type VerifyBundlesOptions,
   type VerifyEvent,

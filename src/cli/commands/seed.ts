@@ -16,7 +16,8 @@ export const verifyBundleCommand: Command = {
   help: `Reads each bundle once, streaming from the tar without extracting it, and checks: a valid OCI
 image layout; every entry's path safe (no "..", absolute paths, links or duplicates); every
 blob's size and sha256; every manifest reachable from index.json complete (a sparse index may
-lack only platforms its lock left out); agreement with the bundled lock. Exit 6 when a bundle
+lack only platforms its lock left out); every signature, attestation, SBOM and referrer attached
+to a manifest the bundle holds; agreement with the bundled lock. Exit 6 when a bundle
 fails, naming each problem.
   --json   the reports as JSON on stdout`,
   options: {},
@@ -38,7 +39,9 @@ export const inspectBundleCommand: Command = {
   name: "inspect-bundle",
   summary: "list a bundle's images, tags, platforms and sizes",
   usage: "BUNDLE [--json]",
-  help: `Lists what a bundle holds, from its index.json and bundled lock.
+  help: `Lists what a bundle holds, from its index.json and bundled lock: each image, and under it
+what travels attached to it (cosign's signatures, attestations and SBOMs, OCI referrers) with
+the manifest each is attached to.
   --json   machine-readable output`,
   options: {},
   args: [1, 1],
@@ -52,6 +55,12 @@ export const inspectBundleCommand: Command = {
     for (const i of summary.images) {
       const platforms = i.platforms.map((p) => p.platform).join(", ") || "-";
       lines.push(`${i.reference}  ${i.digest.slice(0, 19)}  ${formatBytes(i.bytes)}  [${platforms}]`);
+      for (const a of i.attached) {
+        const name = a.tag ?? a.artifactType ?? a.mediaType;
+        lines.push(
+          `  ${a.kind} ${name}  ${a.digest.slice(0, 19)} on ${a.subject.slice(0, 19)}  ${formatBytes(a.bytes)}`,
+        );
+      }
     }
     await writeOut(io.stdout, lines.join("\n") + "\n");
   },
