@@ -89,6 +89,7 @@ export {
   type BlobProgress,
 } from "./store/copy-session.js";
 export type { LayoutRef } from "./store/layout-index.js";
+export type { AttachedOutcome } from "./store/copy-attached.js";
 export type { OffsetHasher } from "./store/tar-index.js";
 export { parseLocation, formatLocation, type FileTransport, type ImageLocation } from "./store/location.js";
 export { openSource, openTarget, type OpenOptions, type OpenedTarget } from "./store/open.js";

@@ -109,6 +109,9 @@ export class BundleReader implements BlobReader {
 
   /** What index.json lists as attached to its images (cosign's tags, referrers), in order. */
   attached(): AttachedRef[] {
-    return this.index.metadata.has("index.json") ? layoutAttached(this.indexJson()) : [];
+    this.#attached ??= this.index.metadata.has("index.json") ? layoutAttached(this.indexJson()) : [];
+    return this.#attached;
   }
+
+  #attached: AttachedRef[] | undefined;
 }

@@ -20,6 +20,7 @@ import type { RegistryClient } from "../registry/client.js";
 import type { RemoteOptions } from "./options.js";
 import { hostPlatform } from "./resolve.js";
 import { mapWithSecondPass } from "./second-pass.js";
+import { pushAttached, type AttachedOutcome } from "./push-attached.js";
 
 export type { ExistingTagPolicy, SparseIndexPolicy } from "../store/copy-graph.js";
 /** What a push did (or, in a dry run, would do) with blobs, manifests and tags. */
@@ -84,6 +85,8 @@ export interface ImageOutcome {
   status: "pushed" | "unchanged" | "skipped" | "filtered" | "would-push";
   /** Set when a sparse index was replaced by a filtered one. */
   note?: string;
+  /** What was pushed attached to the image (cosign's tags, referrers), after it; omitted when nothing is. */
+  attached?: AttachedOutcome[];
 }
 
 /**
@@ -223,6 +226,14 @@ async function pushImage(
   });
   // However it ended (pushed, unchanged, skipped), everything the image reaches is there now.
   for (const d of [...plan.blobs, ...plan.manifests.map((m) => m.descriptor), top]) run.progress.present(d);
+  // Signatures, attestations, SBOMs and referrers follow their image (not one left as it was).
+  const attached =
+    copied.status === "skipped"
+      ? []
+      : await pushAttached(
+          { ...run, target, existingTag: options.onExistingTag ?? "overwrite", signal: options.signal },
+          reference,
+        );
   return {
     reference,
     repository,
@@ -230,6 +241,7 @@ async function pushImage(
     digest: copied.descriptor.digest,
     status: pushStatus(copied.status),
     ...(copied.note !== undefined ? { note: copied.note } : {}),
+    ...(attached.length > 0 ? { attached } : {}),
   };
 }
 

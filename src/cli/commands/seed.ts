@@ -78,6 +78,9 @@ Blobs are read straight from the tar and verified as they leave; per image, blob
 platform manifests, then the index, and the tag last, so a tag never points at an incomplete image.
 Blobs already present are skipped and blobs pushed to another repository in this run are mounted.
 A journal on disk lets a re-run after a crash resume without asking again for finished blobs.
+What the bundle carries attached to an image follows it into the same repository: cosign's
+.sig/.att/.sbom as tags, OCI referrers by digest, listed (where the registry has no referrers
+API) in the fallback tag sha256-<hex>, merged with what that index already lists.
   --to REGISTRY[/PREFIX]          the target (required)
   --keep-host                     keep the source host as the first path component
   --mapping FILE                  YAML "mappings: [{from, to}]" rules for repository names
@@ -141,7 +144,9 @@ function pushSummary(result: PushBundleResult, dryRun: boolean): string {
     return `dry run: would upload ${s.blobsToUpload} blobs (${formatBytes(s.bytesToUpload)}), mount ${s.mounted}, skip ${s.skipped} already there`;
   }
   const failed = result.failures.length;
-  const pushed = `${result.images.length} images: ${s.uploaded} blobs uploaded (${formatBytes(s.bytesUploaded)}), ${s.mounted} mounted, ${s.skipped} already there; ${s.manifests} manifests, ${s.tags} tags`;
+  const attached = result.images.reduce((n, i) => n + (i.attached?.length ?? 0), 0);
+  const images = `${result.images.length} images${attached > 0 ? ` (${attached} attached manifests)` : ""}`;
+  const pushed = `${images}: ${s.uploaded} blobs uploaded (${formatBytes(s.bytesUploaded)}), ${s.mounted} mounted, ${s.skipped} already there; ${s.manifests} manifests, ${s.tags} tags`;
   const retried = result.retried > 0 ? `; ${result.retried} retried at the end of the run` : "";
   return failed === 0
     ? pushed + retried
