@@ -3,7 +3,8 @@
  * image and into its repository: cosign's .sig/.att/.sbom as tags, OCI referrers by digest, and
  * (Distribution 2.8 has no referrers API) the fallback tag sha256-<hex> written with an index of
  * the referrers, merged with what is there, never listing one twice, even when two pushes of
- * different referrers of one subject run at once. serve answers the referrers API for a bundle.
+ * different referrers of one subject run at once. copy and sync --referrers do the same registry
+ * to registry. serve answers the referrers API for a bundle and serves cosign's tags.
  * Through the CLI against the real registry; skopeo reads what arrived.
  */
 import assert from "node:assert/strict";
@@ -36,7 +37,7 @@ import { runSkopeo } from "../harness/tools.js";
 const sha256 = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 const REPO = "site/fixtures/signed";
 
-describe("push-bundle and serve carry signatures, attestations, SBOMs and referrers", () => {
+describe("push-bundle, copy, sync and serve carry signatures, attestations, SBOMs and referrers", () => {
   let registry: TestRegistry;
   let signed: SignedFixture;
   let dir: string;
@@ -207,6 +208,85 @@ describe("push-bundle and serve carry signatures, attestations, SBOMs and referr
     } finally {
       await Promise.all([x.close(), y.close()]);
     }
+  });
+
+  /** Every attached manifest of signed:v1 is in `repo` of `b` under its cosign tag or digest; the fallback tag lists the referrers. */
+  const assertAttachedIn = async (b: TestRegistry, repo: string): Promise<void> => {
+    const inRepo = async (ref: string): Promise<string> => {
+      const at = ref.startsWith("sha256:") ? `@${ref}` : `:${ref}`;
+      return sha256(
+        (await runSkopeo(["inspect", "--raw", ...b.skopeoFlags(), `docker://${b.host}/${repo}${at}`])).stdout,
+      );
+    };
+    assert.equal(await inRepo(digestTag(signed.node.digest, "sig")), signed.signature.digest);
+    assert.equal(await inRepo(digestTag(signed.node.digest, "att")), signed.attestation.digest);
+    assert.equal(await inRepo(digestTag(signed.node.digest, "sbom")), signed.sbom.digest);
+    assert.equal(
+      await inRepo(digestTag(signed.platforms[0]?.digest ?? "", "sig")),
+      signed.platformSignature.digest,
+    );
+    assert.equal(
+      await inRepo(digestTag(signed.referrers.sbom.digest, "sig")),
+      signed.referrerSignature.digest,
+    );
+    for (const r of [signed.referrers.sbom, signed.referrers.scan])
+      assert.equal(await inRepo(r.digest), r.digest);
+    const index = JSON.parse(
+      (await manifestGet(b.url, repo, digestTag(signed.node.digest))).bytes.toString("utf8"),
+    ) as Index;
+    assert.deepEqual(
+      index.manifests.map((d) => d.digest).sort(),
+      [signed.referrers.sbom.digest, signed.referrers.scan.digest].sort(),
+    );
+  };
+
+  it("copy --referrers carries what is attached registry to registry, into the destination's repository", async () => {
+    const b = await emptyTarget();
+    const src = `docker://${registry.host}/${signed.name}:${signed.tag}`;
+    const copied = await runAirlock([
+      "copy",
+      "--all",
+      "--referrers",
+      "--json",
+      src,
+      `docker://${b.host}/mirror/signed:v1`,
+    ]);
+    assert.equal(copied.code, 0, copied.stderr);
+    const result = JSON.parse(copied.stdout.toString()) as { digest: string; attached?: unknown[] };
+    assert.equal(result.digest, signed.node.digest);
+    assert.equal(result.attached?.length, 7);
+    await assertAttachedIn(b, "mirror/signed");
+    const bare = await runAirlock(["copy", "--all", src, `docker://${b.host}/bare/signed:v1`]);
+    assert.equal(bare.code, 0, bare.stderr);
+    const sig = await fetch(`${b.url}/v2/bare/signed/manifests/${digestTag(signed.node.digest, "sig")}`);
+    await sig.arrayBuffer();
+    assert.equal(sig.status, 404, "without --referrers nothing attached is copied");
+    const layout = await runAirlock(["copy", "--all", "--referrers", src, `oci:${join(dir, "layout")}:v1`]);
+    assert.equal(layout.code, 2, "--referrers needs a registry on both sides");
+  });
+
+  it("sync --referrers carries what is attached to each image of the list", async () => {
+    const b = await emptyTarget();
+    const list = join(dir, "sync.yaml");
+    await writeFile(
+      list,
+      `images:\n  - ref: ${registry.host}/${signed.name}:${signed.tag}\n    platforms: all\n`,
+    );
+    const synced = await runAirlock([
+      "sync",
+      "--src",
+      "yaml",
+      list,
+      "--dest",
+      `${b.host}/mirror`,
+      "--referrers",
+      "--json",
+    ]);
+    assert.equal(synced.code, 0, synced.stderr);
+    const [image] = JSON.parse(synced.stdout.toString()) as { digest: string; attached?: number }[];
+    assert.equal(image?.digest, signed.node.digest);
+    assert.equal(image?.attached, 7);
+    await assertAttachedIn(b, "mirror/signed");
   });
 
   it("serve answers the referrers API for the bundle (artifactType filter, empty index when none) and serves cosign's tags", async () => {
