@@ -226,14 +226,10 @@ async function pushImage(
   });
   // However it ended (pushed, unchanged, skipped), everything the image reaches is there now.
   for (const d of [...plan.blobs, ...plan.manifests.map((m) => m.descriptor), top]) run.progress.present(d);
-  // Signatures, attestations, SBOMs and referrers follow their image (not one left as it was).
-  const attached =
-    copied.status === "skipped"
-      ? []
-      : await pushAttached(
-          { ...run, target, existingTag: options.onExistingTag ?? "overwrite", signal: options.signal },
-          reference,
-        );
+  // Signatures, attestations, SBOMs and referrers follow their image, cosign's tags under the same
+  // policy (they name the image by digest, so they go even when its own tag was left alone).
+  const existingTag = options.onExistingTag ?? "overwrite";
+  const attached = await pushAttached({ ...run, target, existingTag, signal: options.signal }, reference);
   return {
     reference,
     repository,
