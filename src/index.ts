@@ -89,6 +89,7 @@ export {
   type BlobProgress,
 } from "./store/copy-session.js";
 export type { LayoutRef } from "./store/layout-index.js";
+export type { AttachedOutcome } from "./store/copy-attached.js";
 export type { OffsetHasher } from "./store/tar-index.js";
 export { parseLocation, formatLocation, type FileTransport, type ImageLocation } from "./store/location.js";
 export { openSource, openTarget, type OpenOptions, type OpenedTarget } from "./store/open.js";
@@ -190,6 +191,7 @@ export {
 export type { BundlePart } from "./verbs/create-bundle.js";
 export type { FetchProgress } from "./bundle/fetch.js";
 export { BundleReader, type BundleRef } from "./store/bundle-reader.js";
+export type { AttachedRef } from "./store/layout-attached.js";
 export type { BlobLocation, IndexOptions, TarIndex } from "./store/bundle-index.js";
 export type { HashPool } from "./bundle/hash-pool.js";
 export { bundleLock } from "./bundle/bundle-lock.js";
@@ -198,6 +200,7 @@ export {
   inspectBundle,
   verifyBundles,
   type BundleSummary,
+  type BundleSummaryAttached,
   type BundleSummaryImage,
   type VerifyBundlesOptions,
   type VerifyEvent,

@@ -5,7 +5,7 @@ import type { BundleReader } from "../store/bundle-reader.js";
 
 /**
  * The digests of every manifest and index a bundle holds that its index.json
- * reaches, each once. What cannot be read or parsed is left out (verify-bundle
+ * reaches (images and what is attached to them), each once. What cannot be read or parsed is left out (verify-bundle
  * reports it); the rest of blobs/ is configs and layers.
  */
 export async function bundleManifestDigests(reader: BundleReader): Promise<Set<string>> {
@@ -23,5 +23,6 @@ export async function bundleManifestDigests(reader: BundleReader): Promise<Set<s
     if (parsed.kind === "index") for (const child of parsed.index.manifests) await visit(child);
   };
   for (const ref of reader.refs()) await visit(ref.descriptor);
+  for (const attached of reader.attached()) await visit(attached.descriptor);
   return seen;
 }

@@ -20,9 +20,10 @@ function imageBlobs(image: LockedImage): Map<string, number> {
   return new Map(planBundleContent(lockOf(image)).blobs.map((b) => [b.digest, b.size]));
 }
 
-/** An upper bound of what one image adds to a part's index.json and lock. */
+/** An upper bound of what one image (and each index.json entry for what is attached to it) adds to a part's index.json and lock. */
 function metadataCost(image: LockedImage): number {
-  return Buffer.byteLength(encodeLock(lockOf(image))) + 2 * image.reference.length + 300;
+  const attached = (image.attached ?? []).length * (3 * image.reference.length + 600);
+  return Buffer.byteLength(encodeLock(lockOf(image))) + 2 * image.reference.length + 300 + attached;
 }
 
 /** The tar bytes of the three metadata files, padded, plus the two directory entries and the end blocks. */

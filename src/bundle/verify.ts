@@ -4,6 +4,7 @@ import { parseManifest } from "../oci/manifest.js";
 import type { Descriptor } from "../oci/types.js";
 import type { Lock, LockedImage } from "../plan/lock-types.js";
 import { bundleLock } from "./bundle-lock.js";
+import { attachedProblems } from "./verify-attached.js";
 import { BundleReader } from "../store/bundle-reader.js";
 import { HashPool } from "./hash-pool.js";
 import type { IndexOptions } from "../store/bundle-index.js";
@@ -25,7 +26,8 @@ export interface VerifyReport {
  * Checks a bundle offline, streaming from the tar: a valid OCI layout with
  * safe entry names; every blob's size and sha256; every manifest reachable
  * from index.json complete (a sparse index may lack only what its lock left
- * out); and agreement with the bundled lock.
+ * out); what is attached to the images (attached to manifests the bundle
+ * holds, see verify-attached.ts); and agreement with the bundled lock.
  */
 export async function verifyBundle(file: string, options: IndexOptions = {}): Promise<VerifyReport> {
   return await withLinkedSignal(options, (linked) => runVerify(file, linked));
@@ -51,6 +53,13 @@ async function runVerify(file: string, options: IndexOptions): Promise<VerifyRep
   for (const ref of refs) {
     await checkGraph(reader, ref.descriptor, ref.reference, required?.get(ref.reference), walk);
   }
+  const attached = reader.attached();
+  for (const a of attached) {
+    const where = `${a.image}: ${a.kind} ${a.descriptor.digest}`;
+    await checkGraph(reader, a.descriptor, where, undefined, walk);
+  }
+  const named = new Set(refs.map((r) => r.reference));
+  problems.push(...(await attachedProblems(reader, attached, named, walk.manifests, lock)));
   if (lock !== undefined) problems.push(...lockAgreement(lock, refs));
   if (refs.length === 0) problems.push("index.json names no image (no org.opencontainers.image.ref.name)");
   const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);

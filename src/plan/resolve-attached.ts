@@ -22,9 +22,12 @@ interface Found {
   bytes: ResolvedBytes;
 }
 
+/** Where attached content is looked for, and which: an image list entry, or any repository and policy. */
+export type AttachedSource = Pick<ImageEntry, "registry" | "repository" | "attached">;
+
 /** Everything attached to `subjects` (and to what is attached, to ATTACHED_DEPTH), each digest once. */
 export async function attachedOf(
-  entry: ImageEntry,
+  entry: AttachedSource,
   subjects: string[],
   resolver: Resolver,
 ): Promise<LockedArtifact[]> {
@@ -51,7 +54,7 @@ export async function attachedOf(
 }
 
 async function attachedTo(
-  entry: ImageEntry,
+  entry: AttachedSource,
   policy: AttachedPolicy,
   subject: string,
   resolver: Resolver,
@@ -63,7 +66,7 @@ async function attachedTo(
   return [...tagged, ...referrers];
 }
 
-async function cosignTagged(entry: ImageEntry, subject: string, resolver: Resolver): Promise<Found[]> {
+async function cosignTagged(entry: AttachedSource, subject: string, resolver: Resolver): Promise<Found[]> {
   const lookup = resolver.manifestIfTagged?.bind(resolver);
   if (lookup === undefined) return [];
   const found = await Promise.all(
@@ -77,7 +80,7 @@ async function cosignTagged(entry: ImageEntry, subject: string, resolver: Resolv
 }
 
 async function referrersFound(
-  entry: ImageEntry,
+  entry: AttachedSource,
   policy: AttachedPolicy,
   subject: string,
   resolver: Resolver,
@@ -93,7 +96,7 @@ async function referrersFound(
 }
 
 async function referrersOf(
-  entry: ImageEntry,
+  entry: AttachedSource,
   policy: AttachedPolicy,
   subject: string,
   resolver: Resolver,

@@ -284,18 +284,9 @@ export class RegistryClient {
     digest: string,
     options: CallOptions & { artifactType?: string } = {},
   ): Promise<Descriptor[]> {
-    parseDigest(digest);
     const what = `referrers of ${this.#name(repository, digest)}`;
-    const { artifactType, signal } = options;
-    const scopes = [pullScope(repository)];
-    const listed = await referrersFromApi(this.#t, {
-      repository,
-      subject: digest,
-      artifactType,
-      scopes,
-      what,
-      signal,
-    });
+    const { artifactType } = options;
+    const listed = await this.referrersFromApi(repository, digest, options);
     if (listed !== undefined) return listed;
     const index = await this.manifestFind(repository, referrersTag(digest), options);
     if (index === undefined) return [];
@@ -303,6 +294,26 @@ export class RegistryClient {
       descriptorsOf(index.bytes, `${what} (tag ${referrersTag(digest)})`),
       artifactType,
     );
+  }
+
+  /**
+   * The referrers API's answer for `digest` (every page; only `artifactType` when given), or
+   * undefined when the registry has no referrers API (it answers 404, 400 or 406).
+   */
+  async referrersFromApi(
+    repository: string,
+    digest: string,
+    options: CallOptions & { artifactType?: string } = {},
+  ): Promise<Descriptor[] | undefined> {
+    parseDigest(digest);
+    return await referrersFromApi(this.#t, {
+      repository,
+      subject: digest,
+      artifactType: options.artifactType,
+      scopes: [pullScope(repository)],
+      what: `referrers of ${this.#name(repository, digest)}`,
+      signal: options.signal,
+    });
   }
 
   /** cosign's `.sig`, `.att` and `.sbom` manifests of `digest` that exist, by suffix. */

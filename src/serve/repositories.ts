@@ -2,6 +2,7 @@ import { targetRepository, targetTag, type TargetNameOptions } from "../ref/targ
 import { mapRepository, type MappingRule } from "../ref/target-name.js";
 import { messageOf } from "../errors.js";
 import type { Descriptor } from "../oci/types.js";
+import type { AttachedRef } from "../store/layout-attached.js";
 import type { ContentPool } from "./content-pool.js";
 import { ManifestGraph, type ManifestNode } from "./manifest-graph.js";
 
@@ -59,6 +60,7 @@ export async function buildContent(
       await addReachable(graph, repo, node);
       images++;
     }
+    for (const attached of source.attached) await addAttached(graph, repositories, attached, naming, warn);
   }
   const subjects = subjectIndex(await graph.loaded());
   for (const repo of repositories.values()) await addReferrers(graph, repo, subjects);
@@ -113,6 +115,27 @@ async function addReachable(graph: ManifestGraph, repo: Repository, node: Manife
     const childNode = await graph.node(child);
     if (childNode !== undefined) await addReachable(graph, repo, childNode);
   }
+}
+
+/**
+ * A manifest attached to a served image, in the image's repository: cosign's tags as tags, a
+ * referrer by digest (then listed under its subject by addReferrers).
+ */
+async function addAttached(
+  graph: ManifestGraph,
+  repositories: Map<string, Repository>,
+  attached: AttachedRef,
+  naming: Naming,
+  warn: (message: string) => void,
+): Promise<void> {
+  const target = targetOf(attached.image, naming, warn);
+  if (target === undefined) return;
+  const node = await graph.node(attached.descriptor);
+  const what = `${attached.image}: ${attached.kind} ${attached.descriptor.digest}`;
+  if (node === undefined) return warn(`${what} is missing; not serving it`);
+  const repo = repositoryFor(repositories, target.name);
+  if (attached.tag !== undefined) tagImage(repo, attached.tag, node.digest, what, warn);
+  await addReachable(graph, repo, node);
 }
 
 function subjectOf(node: ManifestNode): string | undefined {

@@ -12,6 +12,7 @@ import type { Descriptor } from "../oci/types.js";
 import { findPathProblem } from "../ref/grammar.js";
 import { BundleSource } from "../store/bundle-store.js";
 import type { ImageSource } from "../store/image-store.js";
+import { layoutAttached, type AttachedRef } from "../store/layout-attached.js";
 import { layoutRefs, type LayoutRef } from "../store/layout-index.js";
 import { OciDirStore } from "../store/oci-dir-store.js";
 
@@ -25,6 +26,8 @@ export interface ServedSource {
   readonly store: LocatingSource;
   /** The images it names as full references ("host/team/app:1.2"), in its index.json's order. */
   readonly refs: readonly LayoutRef[];
+  /** What a bundle carries attached to its images (cosign's tags, referrers), served beside them. */
+  readonly attached: readonly AttachedRef[];
 }
 
 /** Opens a bundle tar (a file) or an OCI layout (a directory). */
@@ -39,12 +42,13 @@ export async function openServedSource(path: string, signal?: AbortSignal): Prom
       reference: referenceOf(descriptor, repository),
       descriptor,
     }));
-    return { name: path, store, refs };
+    return { name: path, store, refs, attached: [] };
   }
   if (info.isFile()) {
     // A part of a split bundle without index.json only contributes blobs.
     const store = await BundleSource.open(path, undefined, signal);
-    return { name: path, store, refs: layoutRefs(await store.layoutIndex()) };
+    const index = await store.layoutIndex();
+    return { name: path, store, refs: layoutRefs(index), attached: layoutAttached(index) };
   }
   throw new AirlockError("ERR_FILE", `${path} is neither a bundle file nor an OCI layout directory`);
 }

@@ -3,6 +3,7 @@ import { AirlockError } from "../errors.js";
 import type { Descriptor, Index } from "../oci/types.js";
 import { VerifiedFileRange } from "../stream/verified-file-range.js";
 import { indexBundleTar, type IndexOptions, type TarIndex } from "./bundle-index.js";
+import { layoutAttached, type AttachedRef } from "./layout-attached.js";
 import { layoutRefs, parseLayoutIndex, type LayoutRef } from "./layout-index.js";
 import { openTarFile } from "./tar-index.js";
 import type { BlobReader } from "./types.js";
@@ -105,4 +106,12 @@ export class BundleReader implements BlobReader {
   refs(): BundleRef[] {
     return layoutRefs(this.indexJson());
   }
+
+  /** What index.json lists as attached to its images (cosign's tags, referrers), in order. */
+  attached(): AttachedRef[] {
+    this.#attached ??= this.index.metadata.has("index.json") ? layoutAttached(this.indexJson()) : [];
+    return this.#attached;
+  }
+
+  #attached: AttachedRef[] | undefined;
 }

@@ -110,6 +110,16 @@ export interface ImageTarget {
   ): Promise<"stored" | "exists">;
   /** Optional (registries): the manifest a tag or digest names there now, if any. */
   manifestHead?(ref: string, options?: StoreCallOptions): Promise<Descriptor | undefined>;
+  /**
+   * Optional (registries): makes `referrers` (manifests stored already) listed as referrers of
+   * `subject`: nothing more where the registry has the referrers API ("api"), else merged into
+   * the index under the fallback tag `sha256-<hex>` ("listed", or "unchanged" when it had them).
+   */
+  referrersAdd?(
+    subject: string,
+    referrers: Descriptor[],
+    options?: StoreCallOptions,
+  ): Promise<"api" | "listed" | "unchanged">;
   /** True when the blob is already there with the right size. */
   blobHas(descriptor: Descriptor, options?: StoreCallOptions): Promise<boolean>;
   /** Stores a blob, verified on the way; `from` lets a registry mount instead of uploading. */

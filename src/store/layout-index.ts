@@ -5,6 +5,7 @@
  */
 import { AirlockError, type ErrorCode } from "../errors.js";
 import { isValidDigest } from "../oci/digest.js";
+import { isAttachedEntry } from "../oci/attached-annotations.js";
 import { REF_NAME_ANNOTATION as REF_NAME } from "../oci/layout.js";
 import { MediaType } from "../oci/media-types.js";
 import { parseManifest } from "../oci/manifest.js";
@@ -40,11 +41,14 @@ export function parseLayoutIndex(
   return parsed.index;
 }
 
-/** The images index.json names (by the ref.name annotation), in order; unnamed entries left out. */
+/**
+ * The images index.json names (by the ref.name annotation), in order; unnamed entries and
+ * content attached to an image (a bundle's cosign tags and referrers, see layout-attached.ts) left out.
+ */
 export function layoutRefs(index: Index): LayoutRef[] {
   return index.manifests.flatMap((descriptor) => {
     const reference = descriptor.annotations?.[REF_NAME];
-    return reference === undefined ? [] : [{ reference, descriptor }];
+    return reference === undefined || isAttachedEntry(descriptor) ? [] : [{ reference, descriptor }];
   });
 }
 
@@ -62,12 +66,13 @@ export function layoutNames(index: Index): string[] {
 export function findInLayout(index: Index, ref: string | undefined, where: string): Descriptor {
   const entries = index.manifests;
   if (ref === undefined) {
-    const [only] = entries;
-    if (entries.length === 1 && only !== undefined) return only;
-    if (entries.length === 0) throw new AirlockError("ERR_NOT_FOUND", `${where} holds no images`);
+    const images = entries.filter((d) => !isAttachedEntry(d));
+    const [only] = images;
+    if (images.length === 1 && only !== undefined) return only;
+    if (images.length === 0) throw new AirlockError("ERR_NOT_FOUND", `${where} holds no images`);
     throw new AirlockError(
       "ERR_USAGE",
-      `${where} holds ${entries.length} images; name one as ${where}:REF (it has: ${namesOf(index)})`,
+      `${where} holds ${images.length} images; name one as ${where}:REF (it has: ${namesOf(index)})`,
     );
   }
   const found =
@@ -98,7 +103,7 @@ export function layoutIndexBytes(index: Index): Buffer {
 
 function namesOf(index: Index): string {
   const names = layoutNames(index);
-  const unnamed = index.manifests.length - names.length;
+  const unnamed = index.manifests.filter((d) => !isAttachedEntry(d)).length - names.length;
   const parts = [...names.map((n) => JSON.stringify(n)), ...(unnamed > 0 ? [`${unnamed} unnamed`] : [])];
   return parts.join(", ") || "nothing";
 }

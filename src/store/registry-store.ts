@@ -3,6 +3,7 @@ import { AirlockError } from "../errors.js";
 import { isValidDigest } from "../oci/digest.js";
 import type { Descriptor } from "../oci/types.js";
 import type { RegistryClient } from "../registry/client.js";
+import { addToReferrersTag, hasReferrersApi } from "../registry/referrers-tag.js";
 import type {
   BlobEnsureOptions,
   ImageSource,
@@ -74,6 +75,16 @@ export class RegistryStore implements ImageStore {
       },
     });
     return result === "exists" ? "exists" : "stored";
+  }
+
+  /** The registry lists referrers itself where it has the API; else airlock merges them into the fallback tag. */
+  async referrersAdd(
+    subject: string,
+    referrers: Descriptor[],
+    options: StoreCallOptions = {},
+  ): Promise<"api" | "listed" | "unchanged"> {
+    if (await hasReferrersApi(this.client, this.repository, subject, options)) return "api";
+    return await addToReferrersTag(this.client, this.repository, subject, referrers, options);
   }
 
   async resolve(ref?: string, options: StoreCallOptions = {}): Promise<Descriptor> {

@@ -2,7 +2,10 @@ import { AirlockError } from "../errors.js";
 import { parsePlatform } from "../oci/platform.js";
 import type { RegistryOptions } from "../registry/connect.js";
 import { copyGraph, type CopyEvent } from "../store/copy-graph.js";
-import { planCopy } from "../store/copy-plan.js";
+import { planCopy, type CopyPlan } from "../store/copy-plan.js";
+import type { AttachedOutcome } from "../store/copy-attached.js";
+import type { AttachedPolicy } from "../imagelist/types.js";
+import { checkReferrersEndpoints, copyReferrers } from "./copy-referrers.js";
 import type { CopySession } from "../store/copy-session.js";
 import type { ImageSource, ImageTarget } from "../store/image-store.js";
 import type { ImageLocation } from "../store/location.js";
@@ -37,6 +40,13 @@ export interface CopyOptions extends RemoteOptions {
   destOptions?: RegistryOptions;
   /** What is copied as it goes; at most ten `bytes` counts a second, the other events at once. */
   onEvent?: (event: CopyEvent) => void;
+  /**
+   * Also copy what is attached to the copied manifests (cosign's .sig/.att/.sbom tags, OCI
+   * referrers, to depth 3), after them; registry to registry only (ERR_USAGE otherwise).
+   */
+  referrers?: boolean;
+  /** With `referrers`: which attached content (an image list entry's settings); default all. */
+  attachedPolicy?: AttachedPolicy;
 }
 
 export interface CopyResult {
@@ -53,6 +63,8 @@ export interface CopyResult {
   /** Blobs copied, and blobs the destination already had. */
   copied: number;
   existing: number;
+  /** With `referrers`: what was copied attached to the image; omitted when nothing was. */
+  attached?: AttachedOutcome[];
 }
 
 /**
@@ -114,11 +126,14 @@ async function copyWith(
         fallback: hostPlatform(),
         preserveDigests: options.preserveDigests,
       };
+      if (options.referrers === true) checkReferrersEndpoints(source, opened.target);
       const plan = await planCopy(source, top, opened.target, select, signal).catch(async (err: unknown) => {
         await opened.target.abort();
         throw err;
       });
       const applied = await copyGraph(plan, source, opened.target, options);
+      const attached =
+        options.referrers === true ? await referrersOf(plan, source, opened.target, options) : [];
       const { descriptor } = plan.top;
       return {
         digest: descriptor.digest,
@@ -129,6 +144,7 @@ async function copyWith(
         images: plan.manifests.length - (plan.manifests.length > 1 ? 1 : 0),
         copied: applied.copied,
         existing: applied.existing,
+        ...(attached.length > 0 ? { attached } : {}),
       };
     } finally {
       await opened.close();
@@ -136,6 +152,26 @@ async function copyWith(
   } finally {
     if (!isStore(src)) await source.close();
   }
+}
+
+/** What the source has attached to the manifests copied with their digests (a rebuilt index has none). */
+async function referrersOf(
+  plan: CopyPlan,
+  source: ImageSource,
+  target: ImageTarget,
+  options: CopyOptions,
+): Promise<AttachedOutcome[]> {
+  const kept = plan.manifests.filter((m) => m !== plan.top || plan.digestsKept);
+  return await copyReferrers(
+    source,
+    target,
+    kept.map((m) => m.descriptor.digest),
+    {
+      ...(options.attachedPolicy !== undefined ? { policy: options.attachedPolicy } : {}),
+      ...(options.session !== undefined ? { session: options.session } : {}),
+      signal: options.signal,
+    },
+  );
 }
 
 function isStore<T extends object>(value: string | ImageLocation | T): value is T {

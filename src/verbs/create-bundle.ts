@@ -15,7 +15,7 @@ import { checkLock } from "../plan/check.js";
 import { encodeLock } from "../plan/lock-file.js";
 import type { Lock } from "../plan/lock-types.js";
 import { computeTotals } from "../plan/totals.js";
-import { withoutAttached } from "../plan/without-attached.js";
+import { attachedOfKept } from "../plan/narrow-attached.js";
 import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
 import type { ImageSource } from "../store/image-store.js";
 import { RegistryStore } from "../store/registry-store.js";
@@ -146,8 +146,7 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
     defaultLockFile(listFileFor(options, "lockFile or lock", "the lock")),
   );
   const lockFile = source.lockFile;
-  // Bundles do not carry attached content (signatures, referrers) yet: the lock they hold says so.
-  const lock = withoutAttached(narrowPlatforms(await currentLock(list, source, options), options.platforms));
+  const lock = narrowPlatforms(await currentLock(list, source, options), options.platforms);
   const output = options.output ?? defaultBundlePath(list.file, encodeLock(lock));
   const all = planBundleContent(lock);
   const plans = planParts(lock, output, options.splitBytes);
@@ -202,7 +201,7 @@ function planParts(lock: Lock, output: string, splitBytes: number | undefined): 
     const content = planBundleContent(l);
     const files = [
       { name: "oci-layout", bytes: OCI_LAYOUT_BYTES },
-      { name: "index.json", bytes: indexJsonBytes(content.images) },
+      { name: "index.json", bytes: indexJsonBytes(content.images, content.attached) },
       { name: BUNDLE_LOCK_NAME, bytes: Buffer.from(encodeLock(l)) },
     ];
     const tarBytes = tarSize([
@@ -328,7 +327,9 @@ function narrowPlatforms(lock: Lock, platforms: string[] | undefined): Lock {
           `${i.reference} has none of ${[...wanted].join(", ")} in the lock; it has: ${i.platforms.map((p) => p.platform).join(", ")}`,
         );
       }
-      return { ...i, platforms: kept };
+      const { attached: _all, ...rest } = i;
+      const attached = attachedOfKept({ ...i, platforms: kept });
+      return { ...rest, platforms: kept, ...(attached !== undefined ? { attached } : {}) };
     }),
   }));
   return { ...lock, entries, totals: computeTotals(entries) };

@@ -1,6 +1,8 @@
 import { stat } from "node:fs/promises";
 import { bundleLock } from "../bundle/bundle-lock.js";
+import type { LockedArtifact } from "../plan/lock-types.js";
 import { BundleReader } from "../store/bundle-reader.js";
+import type { AttachedRef } from "../store/layout-attached.js";
 import { bundleManifestDigests } from "../bundle/manifest-set.js";
 import { verifyBundle, type VerifyReport } from "../bundle/verify.js";
 import { AirlockError } from "../errors.js";
@@ -13,6 +15,23 @@ export interface BundleSummaryImage {
   /** From the bundled lock; empty for a bundle without one. */
   platforms: { platform: string; digest: string; bytes: number }[];
   /** Bytes of everything the image reaches (shared blobs counted for each image). */
+  bytes: number;
+  /** What travels attached to the image (cosign's tags, referrers), from index.json; sizes from the bundled lock. */
+  attached: BundleSummaryAttached[];
+}
+
+/** A signature, attestation, SBOM or referrer carried with an image. */
+export interface BundleSummaryAttached {
+  /** "cosign-sig", "cosign-att", "cosign-sbom" or "referrer". */
+  kind: string;
+  /** The manifest it is attached to. */
+  subject: string;
+  digest: string;
+  mediaType: string;
+  /** cosign's tag, for cosign's kinds. */
+  tag?: string;
+  artifactType?: string;
+  /** Its manifest, config and layers (0 beyond the manifest for a bundle without a lock). */
   bytes: number;
 }
 
@@ -31,6 +50,7 @@ export async function inspectBundle(file: string): Promise<BundleSummary> {
   const reader = await BundleReader.open(file);
   const lock = bundleLock(reader);
   const locked = new Map((lock?.entries.flatMap((e) => e.images) ?? []).map((i) => [i.reference, i]));
+  const attached = reader.attached();
   const images = reader.refs().map((ref): BundleSummaryImage => {
     const image = locked.get(ref.reference);
     const platforms = (image?.platforms ?? []).map((p) => ({
@@ -45,11 +65,34 @@ export async function inspectBundle(file: string): Promise<BundleSummary> {
       mediaType: ref.descriptor.mediaType,
       platforms,
       bytes,
+      attached: attached
+        .filter((a) => a.image === ref.reference)
+        .map((a) =>
+          summaryAttached(
+            a,
+            image?.attached?.find((l) => l.digest === a.descriptor.digest),
+          ),
+        ),
     };
   });
   const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
   const manifests = (await bundleManifestDigests(reader)).size;
   return { file, images, manifests, blobs: reader.index.blobs.size - manifests, bytes };
+}
+
+function summaryAttached(a: AttachedRef, locked: LockedArtifact | undefined): BundleSummaryAttached {
+  const { digest, mediaType, size } = a.descriptor;
+  const blobs = locked === undefined ? 0 : locked.config.size + locked.layers.reduce((n, l) => n + l.size, 0);
+  const artifactType = a.descriptor.artifactType ?? locked?.artifactType;
+  return {
+    kind: a.kind,
+    subject: a.subject,
+    digest,
+    mediaType,
+    ...(a.tag !== undefined ? { tag: a.tag } : {}),
+    ...(artifactType !== undefined ? { artifactType } : {}),
+    bytes: size + blobs,
+  };
 }
 
 export interface VerifyBundlesOptions {

@@ -21,6 +21,7 @@ import type { RemoteOptions } from "./options.js";
 import { hostPlatform } from "./resolve.js";
 import { mapWithSecondPass } from "./second-pass.js";
 import { digestChanges, digestMapBeside, writeDigestMap, type DigestChange } from "./digest-map.js";
+import { pushAttached, type AttachedOutcome } from "./push-attached.js";
 
 export type { ExistingTagPolicy, SparseIndexPolicy } from "../store/copy-graph.js";
 export type { DigestChange } from "./digest-map.js";
@@ -96,6 +97,8 @@ export interface ImageOutcome {
   status: "pushed" | "unchanged" | "skipped" | "filtered" | "would-push";
   /** Set when a sparse index was replaced by a filtered one. */
   note?: string;
+  /** What was pushed attached to the image (cosign's tags, referrers), after it; omitted when nothing is. */
+  attached?: AttachedOutcome[];
 }
 
 /**
@@ -242,6 +245,10 @@ async function pushImage(
   });
   // However it ended (pushed, unchanged, skipped), everything the image reaches is there now.
   for (const d of [...plan.blobs, ...plan.manifests.map((m) => m.descriptor), top]) run.progress.present(d);
+  // Signatures, attestations, SBOMs and referrers follow their image, cosign's tags under the same
+  // policy (they name the image by digest, so they go even when its own tag was left alone).
+  const existingTag = options.onExistingTag ?? "overwrite";
+  const attached = await pushAttached({ ...run, target, existingTag, signal: options.signal }, reference);
   return {
     reference,
     repository,
@@ -250,6 +257,7 @@ async function pushImage(
     upstreamDigest: top.digest,
     status: pushStatus(copied.status),
     ...(copied.note !== undefined ? { note: copied.note } : {}),
+    ...(attached.length > 0 ? { attached } : {}),
   };
 }
 

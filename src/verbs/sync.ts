@@ -31,6 +31,11 @@ export interface SyncOptions extends RemoteOptions {
   srcOptions?: RegistryOptions;
   /** Registry options for the destination registry only, e.g. `{ credential }` (--dest-creds). */
   destOptions?: RegistryOptions;
+  /**
+   * Also copy what is attached to each image (cosign's tags, OCI referrers), as each list entry's
+   * signatures/referrers/artifactTypes settings choose (default: whatever is attached).
+   */
+  referrers?: boolean;
   /** Told after each image. */
   onImage?: (done: SyncedImage) => void;
   /** The sync's progress, at most ten times a second. */
@@ -55,6 +60,8 @@ export interface SyncedImage {
   source: string;
   destination: string;
   digest?: string;
+  /** With `referrers`: how many attached manifests were copied with it (omitted: none). */
+  attached?: number;
   error?: { code: ErrorCode; message: string };
 }
 
@@ -104,12 +111,15 @@ async function runSync(file: string, dest: string, options: SyncOptions): Promis
       });
       const target = new RegistryStore(destClient, job.destRepo, { reference: job.destRef });
       const all = options.all === true || job.entry.platforms === "all";
-      const result = await copyImage(source, target, { ...options, all, session, onEvent: progress.copy(i) });
+      const policy = job.entry.attached !== undefined ? { attachedPolicy: job.entry.attached } : {};
+      const copyOptions = { ...options, ...policy, all, session, onEvent: progress.copy(i) };
+      const result = await copyImage(source, target, copyOptions);
       progress.imageDone();
       return {
         source: job.source,
         destination: `${destRegistry}/${job.destRepo}${sep(job.destRef)}${job.destRef}`,
         digest: result.digest,
+        ...(result.attached !== undefined ? { attached: result.attached.length } : {}),
       };
     };
     // Images that failed for a retryable cause get a second pass before the run reports failure.

@@ -107,16 +107,21 @@ whenever the destination can hold the manifests as they are (not docker-archive,
 rebuilds them).
 ${TRANSPORT_HELP}
 ${SELECT_HELP}
+  --referrers            also copy what is attached to the copied manifests (cosign's .sig/.att/
+                         .sbom tags, OCI referrers, to depth 3), after them; registry to registry
 ${SIDE_TLS_HELP}
 ${SIDE_CREDS_HELP}`,
-  options: { ...SELECT_OPTIONS, ...SIDE_TLS_OPTIONS, ...SIDE_CREDS_OPTIONS },
+  options: { ...SELECT_OPTIONS, referrers: { type: "boolean" }, ...SIDE_TLS_OPTIONS, ...SIDE_CREDS_OPTIONS },
   args: [2, 2],
   async run(ctx) {
     const [src = "", dst = ""] = ctx.positionals;
     const sides = await sideCredentials(ctx.values, ctx.io, ctx.remote.signal);
     const { copyImage } = await import("../../verbs/copy.js");
     const options = withSideCredentials(selectOptions(ctx.values, ctx.remote), sides);
-    const result = await withProgress(ctx, (onEvent) => copyImage(src, dst, { ...options, onEvent }));
+    const referrers = flag(ctx.values, "referrers");
+    const result = await withProgress(ctx, (onEvent) =>
+      copyImage(src, dst, { ...options, referrers, onEvent }),
+    );
     await report(result, { source: src, destination: dst, done: `copied ${src} to ${dst}` }, ctx);
   },
 };

@@ -17,7 +17,8 @@ export const verifyBundleCommand: Command = {
   help: `Reads each bundle once, streaming from the tar without extracting it, and checks: a valid OCI
 image layout; every entry's path safe (no "..", absolute paths, links or duplicates); every
 blob's size and sha256; every manifest reachable from index.json complete (a sparse index may
-lack only platforms its lock left out); agreement with the bundled lock. Exit 6 when a bundle
+lack only platforms its lock left out); every signature, attestation, SBOM and referrer attached
+to a manifest the bundle holds; agreement with the bundled lock. Exit 6 when a bundle
 fails, naming each problem.
   --json   the reports as JSON on stdout`,
   options: {},
@@ -39,7 +40,9 @@ export const inspectBundleCommand: Command = {
   name: "inspect-bundle",
   summary: "list a bundle's images, tags, platforms and sizes",
   usage: "BUNDLE [--json]",
-  help: `Lists what a bundle holds, from its index.json and bundled lock.
+  help: `Lists what a bundle holds, from its index.json and bundled lock: each image, and under it
+what travels attached to it (cosign's signatures, attestations and SBOMs, OCI referrers) with
+the manifest each is attached to.
   --json   machine-readable output`,
   options: {},
   args: [1, 1],
@@ -53,6 +56,12 @@ export const inspectBundleCommand: Command = {
     for (const i of summary.images) {
       const platforms = i.platforms.map((p) => p.platform).join(", ") || "-";
       lines.push(`${i.reference}  ${i.digest.slice(0, 19)}  ${formatBytes(i.bytes)}  [${platforms}]`);
+      for (const a of i.attached) {
+        const name = a.tag ?? a.artifactType ?? a.mediaType;
+        lines.push(
+          `  ${a.kind} ${name}  ${a.digest.slice(0, 19)} on ${a.subject.slice(0, 19)}  ${formatBytes(a.bytes)}`,
+        );
+      }
     }
     await writeOut(io.stdout, lines.join("\n") + "\n");
   },
@@ -70,6 +79,9 @@ Blobs are read straight from the tar and verified as they leave; per image, blob
 platform manifests, then the index, and the tag last, so a tag never points at an incomplete image.
 Blobs already present are skipped and blobs pushed to another repository in this run are mounted.
 A journal on disk lets a re-run after a crash resume without asking again for finished blobs.
+What the bundle carries attached to an image follows it into the same repository: cosign's
+.sig/.att/.sbom as tags, OCI referrers by digest, listed (where the registry has no referrers
+API) in the fallback tag sha256-<hex>, merged with what that index already lists.
   --to REGISTRY[/PREFIX]          the target (required)
   --keep-host                     keep the source host as the first path component
   --mapping FILE                  YAML "mappings: [{from, to}]" rules for repository names
@@ -153,7 +165,9 @@ function pushSummary(result: PushBundleResult, dryRun: boolean): string {
     return `dry run: would upload ${s.blobsToUpload} blobs (${formatBytes(s.bytesToUpload)}), mount ${s.mounted}, skip ${s.skipped} already there`;
   }
   const failed = result.failures.length;
-  const pushed = `${result.images.length} images: ${s.uploaded} blobs uploaded (${formatBytes(s.bytesUploaded)}), ${s.mounted} mounted, ${s.skipped} already there; ${s.manifests} manifests, ${s.tags} tags`;
+  const attached = result.images.reduce((n, i) => n + (i.attached?.length ?? 0), 0);
+  const images = `${result.images.length} images${attached > 0 ? ` (${attached} attached manifests)` : ""}`;
+  const pushed = `${images}: ${s.uploaded} blobs uploaded (${formatBytes(s.bytesUploaded)}), ${s.mounted} mounted, ${s.skipped} already there; ${s.manifests} manifests, ${s.tags} tags`;
   const retried = result.retried > 0 ? `; ${result.retried} retried at the end of the run` : "";
   return failed === 0
     ? pushed + retried

@@ -26,6 +26,8 @@ skopeo's own form "--src yaml --dest docker FILE DEST" works too.
   --dest REGISTRY[/PREFIX]   where the images go
   -a, --all              every platform, indexes byte for byte
   --scoped               DEST/<host>/<full path>:TAG instead of DEST/<last part>:TAG
+  --referrers            also copy what is attached to each image (cosign's tags, OCI referrers),
+                         as the list's signatures/referrers/artifactTypes settings choose
   --concurrency N        images at once (default 4)
   --src-creds USER[:PASS]   credentials for the source registries, where FILE gives none
                             (asks for PASS on a terminal)
@@ -38,6 +40,7 @@ skopeo's own form "--src yaml --dest docker FILE DEST" works too.
     dest: { type: "string" },
     all: { type: "boolean", short: "a" },
     scoped: { type: "boolean" },
+    referrers: { type: "boolean" },
     concurrency: { type: "string" },
     ...SIDE_CREDS_OPTIONS,
     "src-tls-verify": { type: "boolean" },
@@ -65,6 +68,7 @@ skopeo's own form "--src yaml --dest docker FILE DEST" works too.
           ...withSideCredentials(sideTlsOptions(values), sides),
           all: flag(values, "all"),
           scoped: flag(values, "scoped"),
+          referrers: flag(values, "referrers"),
           concurrency: parseConcurrency(stringValue(values, "concurrency")),
           onImage: (s) => void told.push(s),
           onEvent: onSyncEvent(progress),
