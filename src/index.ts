@@ -211,3 +211,16 @@ export type { ExistingTagPolicy, ImageOutcome, PushStats, SparseIndexPolicy } fr
 export type { MappingRule } from "./ref/target-name.js";
 export { serveRegistry, type ServeOptions, type ServedRegistry } from "./serve/server.js";
 export { targetRepository, targetTag, type TargetNameOptions } from "./ref/target-name.js";
+
+// Signatures
+export {
+  verifySignatures,
+  type VerifySignaturesOptions,
+  type VerifySignaturesResult,
+} from "./verbs/verify-signatures.js";
+export type {
+  CertificateIdentity,
+  ImageVerdict,
+  SignatureFailure,
+  SignaturePolicy,
+} from "./signature/types.js";

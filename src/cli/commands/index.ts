@@ -8,6 +8,7 @@ import { deleteCommand, tagCommand } from "./tag-delete.js";
 import { diffCommand, lockCommand } from "./lock.js";
 import { inspectBundleCommand, pushBundleCommand, verifyBundleCommand } from "./seed.js";
 import { serveCommand } from "./serve.js";
+import { verifySignaturesCommand } from "./signatures.js";
 import { validateCommand } from "./validate.js";
 import { loginCommand, logoutCommand } from "./login.js";
 import { completionCommand, helpCommand } from "./meta.js";
@@ -31,6 +32,7 @@ export const COMMANDS: readonly Command[] = [
   verifyBundleCommand,
   inspectBundleCommand,
   pushBundleCommand,
+  verifySignaturesCommand,
   serveCommand,
   inspectCommand,
   lsCommand,
