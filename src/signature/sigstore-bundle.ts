@@ -147,8 +147,12 @@ function attempt(verify: () => Signer): Attempt {
     return { ok: true, signer: verify() };
   } catch (err) {
     if (err instanceof PolicyError) return { ok: false, failure: "identity-mismatch", reason: err.message };
-    if (err instanceof VerificationError)
-      return { ok: false, failure: failureOf(err.code), reason: err.message };
+    if (err instanceof VerificationError) {
+      // The chain's own error says why ("expired", "no trusted root"): worth the words.
+      const cause: unknown = err.cause;
+      const why = cause instanceof Error ? `: ${cause.message}` : "";
+      return { ok: false, failure: failureOf(err.code), reason: `${err.message}${why}` };
+    }
     return { ok: false, failure: "bad-signature", reason: messageOf(err) };
   }
 }

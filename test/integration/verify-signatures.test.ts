@@ -14,6 +14,7 @@ import { runAirlock } from "../harness/cli.js";
 import { startRegistry, type TestRegistry } from "../harness/registry.js";
 import {
   buildSignedImages,
+  IDENTITY,
   pushSignedImages,
   type SignedCase,
   type SignedImages,
@@ -33,6 +34,14 @@ describe("verify-signatures against the registry", () => {
   after(async () => registry.stop());
 
   const ref = (which: SignedCase): string => `${registry.host}/sig/${which}:v1`;
+  const keyless = (identity = IDENTITY): string[] => [
+    "--certificate-identity",
+    identity.subject,
+    "--certificate-oidc-issuer",
+    identity.issuer,
+    "--trusted-root",
+    signed.trustedRootFile,
+  ];
   const verify = async (targets: SignedCase[], flags: string[]) => {
     const run = await runAirlock(["verify-signatures", ...targets.map(ref), ...flags, "--json"]);
     const result = JSON.parse(run.stdout.toString("utf8")) as VerifySignaturesResult;
@@ -106,5 +115,61 @@ describe("verify-signatures against the registry", () => {
     assert.equal(none.code, 2);
     const bad = await runAirlock(["verify-signatures", ref("ecdsa"), "--key", signed.trustedRootFile]);
     assert.equal(bad.code, 2);
+  });
+
+  it("checks attestations: the cosign .att's DSSE in-toto statement, by the key, about the image", async () => {
+    const key = ["--key", signed.keyFiles.ecdsa];
+    const { code, result } = await verify(["ecdsa"], [...key, "--attestation-type", "slsaprovenance"]);
+    assert.equal(code, 0, JSON.stringify(result));
+    assert.match(result.images[0]?.reason ?? "", /slsa\.dev\/provenance/);
+    const uri = await verify(["ecdsa"], [...key, "--attestation-type", "https://slsa.dev/provenance/v1"]);
+    assert.equal(uri.code, 0);
+    await fails("ecdsa", [...key, "--attestation-type", "cyclonedx"], "missing");
+    await fails(
+      "ecdsa",
+      ["--key", signed.keyFiles.other, "--attestation-type", "slsaprovenance"],
+      "bad-signature",
+    );
+    await fails("rsa", ["--key", signed.keyFiles.rsa, "--attestation-type", "slsaprovenance"], "missing");
+    const unknown = await runAirlock([
+      "verify-signatures",
+      ref("ecdsa"),
+      ...key,
+      "--attestation-type",
+      "nope",
+    ]);
+    assert.equal(unknown.code, 2);
+  });
+
+  it("passes a keyless sigstore bundle for the identity, against the trusted root, and its keyless attestation", async () => {
+    const { code, result } = await verify(["keyless"], keyless());
+    assert.equal(code, 0, JSON.stringify(result));
+    const attested = await verify(["keyless"], [...keyless(), "--attestation-type", "slsaprovenance"]);
+    assert.equal(attested.code, 0, JSON.stringify(attested.result));
+  });
+
+  it("fails a certificate for another identity, an expired or untrusted chain, a log proof that does not verify", async () => {
+    await fails("keyless-other", keyless(), "identity-mismatch");
+    await fails(
+      "keyless",
+      keyless({ ...IDENTITY, issuer: "https://accounts.example.test" }),
+      "identity-mismatch",
+    );
+    await fails("keyless-expired", keyless(), "untrusted-certificate");
+    await fails("keyless-untrusted", keyless(), "untrusted-certificate");
+    await fails("keyless-bad-log", keyless(), "tlog-invalid");
+  });
+
+  it("a keyless identity needs a trusted root, and a key does not verify a keyless bundle", async () => {
+    const noRoot = await runAirlock([
+      "verify-signatures",
+      ref("keyless"),
+      "--certificate-identity",
+      IDENTITY.subject,
+      "--certificate-oidc-issuer",
+      IDENTITY.issuer,
+    ]);
+    assert.equal(noRoot.code, 2);
+    await fails("keyless", ["--key", signed.keyFiles.ecdsa], "untrusted-certificate");
   });
 });
