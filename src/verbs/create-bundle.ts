@@ -32,6 +32,8 @@ import {
 import { defaultLockFile, lockImageList, resolveLock } from "./lock.js";
 import type { RemoteOptions } from "./options.js";
 import { withLinkedSignal } from "../util/linked-signal.js";
+import type { SignaturePolicy } from "../signature/types.js";
+import { requireLockSignatures } from "./require-signatures.js";
 
 export interface CreateBundleOptions extends RemoteOptions, ListSource {
   /**
@@ -57,6 +59,11 @@ export interface CreateBundleOptions extends RemoteOptions, ListSource {
   /** Split into parts each smaller than this many bytes, each a valid layout of whole images. */
   splitBytes?: number;
   onEvent?: (event: BundleEvent) => void;
+  /**
+   * Refuse to write anything unless each image's signature satisfies this policy, checked in
+   * the source registry; an entry's (or its registry's) `verify:` in the list overrides it.
+   */
+  requireSignatures?: SignaturePolicy;
 }
 
 /**
@@ -146,8 +153,10 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
     defaultLockFile(listFileFor(options, "lockFile or lock", "the lock")),
   );
   const lockFile = source.lockFile;
+  const current = narrowPlatforms(await currentLock(list, source, options), options.platforms);
+  await requireLockSignatures(current, list, options.requireSignatures, options);
   // Bundles do not carry attached content (signatures, referrers) yet: the lock they hold says so.
-  const lock = withoutAttached(narrowPlatforms(await currentLock(list, source, options), options.platforms));
+  const lock = withoutAttached(current);
   const output = options.output ?? defaultBundlePath(list.file, encodeLock(lock));
   const all = planBundleContent(lock);
   const plans = planParts(lock, output, options.splitBytes);

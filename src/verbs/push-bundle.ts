@@ -29,6 +29,8 @@ export type PushStats = CopyStats;
 const PUSH_MONOLITHIC_MAX = 1024 * 1024 * 1024;
 const PUSH_CHUNK_SIZE = 32 * 1024 * 1024;
 import { withLinkedSignal } from "../util/linked-signal.js";
+import type { SignaturePolicy } from "../signature/types.js";
+import { requireBundleSignatures } from "./require-signatures.js";
 
 export interface PushBundleOptions extends RemoteOptions {
   /** REGISTRY[/PREFIX]: where the images go. */
@@ -49,6 +51,8 @@ export interface PushBundleOptions extends RemoteOptions {
   /** The push journal; default under $XDG_STATE_HOME/airlock/push/. */
   journalFile?: string;
   onEvent?: (event: PushEvent) => void;
+  /** Refuse to push anything unless each bundled image's signature, read from the bundle, satisfies this policy. */
+  requireSignatures?: SignaturePolicy;
 }
 
 /**
@@ -118,6 +122,7 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
   // Every bundle is indexed (its tar checked) before anything is pushed: a damaged one stops the run.
   const sources: BundleSource[] = [];
   for (const file of files) sources.push(await BundleSource.open(file, undefined, options.signal));
+  await requireBundleSignatures(sources, options.requireSignatures, options.signal);
   const client = await connectRegistry(registry, options);
   const journalFile = options.journalFile ?? defaultJournalPath(`${registry}/${prefix}`, options.env);
   const journal = await PushJournal.open(journalFile);

@@ -8,6 +8,7 @@ import { parseConcurrency, parseSize } from "../parse.js";
 import { createProgress, showing } from "../progress.js";
 import { onPushEvent, onVerifyEvent } from "../progress-events.js";
 import { reportFailures } from "../report.js";
+import { requiredPolicy } from "./signatures.js";
 
 export const verifyBundleCommand: Command = {
   name: "verify-bundle",
@@ -80,6 +81,8 @@ A journal on disk lets a re-run after a crash resume without asking again for fi
                                   proxies that cap request bodies (default: one PUT up to 1 GiB)
   --dry-run                       what would be pushed, in bytes; writes nothing
   --journal FILE                  the push journal (default under $XDG_STATE_HOME/airlock/push/)
+  --require-signatures POLICY     refuse to push anything unless every bundled image's signature,
+                                  read from the bundle, satisfies the policy file (offline)
   --json                          a JSON summary on stdout
   -q, --quiet                     no progress, only the failures
 Images that fail for the same reason are told in one line, before what was pushed.`,
@@ -93,6 +96,7 @@ Images that fail for the same reason are told in one line, before what was pushe
     "chunk-size": { type: "string" },
     "dry-run": { type: "boolean" },
     journal: { type: "string" },
+    "require-signatures": { type: "string" },
   },
   registryRefs: { flags: ["to"] },
   args: [1, Infinity],
@@ -102,6 +106,7 @@ Images that fail for the same reason are told in one line, before what was pushe
     const quiet = flag(values, "quiet");
     const { pushBundle } = await import("../../verbs/push-bundle.js");
     const dryRun = flag(values, "dry-run");
+    const requireSignatures = await requiredPolicy(values);
     const progress = await createProgress(io.stderr, { enabled: !quiet, say });
     const result = await showing(progress, () =>
       pushBundle(positionals, {
@@ -116,6 +121,7 @@ Images that fail for the same reason are told in one line, before what was pushe
         dryRun,
         journalFile: stringValue(values, "journal"),
         onEvent: onPushEvent(progress, dryRun),
+        requireSignatures,
       }),
     );
     if (json) await writeJson(io.stdout, result);

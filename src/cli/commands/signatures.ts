@@ -73,3 +73,11 @@ function strings(values: OptionValues, name: string): string[] {
   const v = values[name];
   return Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
 }
+
+/** `--require-signatures POLICY`: the policy file, read and checked; undefined without the flag. */
+export async function requiredPolicy(values: OptionValues): Promise<SignaturePolicy | undefined> {
+  const file = stringValue(values, "require-signatures");
+  if (file === undefined) return undefined;
+  const { readPolicyFile } = await import("../../signature/policy-file.js");
+  return await readPolicyFile(file);
+}
