@@ -3,7 +3,8 @@ import { readFile } from "node:fs/promises";
 import { describe, it } from "node:test";
 import { predicateTypeOf } from "../../src/signature/attestation-types.js";
 import { verdictOf, type Finding } from "../../src/signature/findings.js";
-import { policyProblems } from "../../src/signature/policy-file.js";
+import { validateImageList } from "../../src/imagelist/index.js";
+import { policyProblems, readPolicyFile } from "../../src/signature/policy-file.js";
 
 const schema = async (name: string): Promise<{ $defs: Record<string, unknown> }> =>
   JSON.parse(await readFile(new URL(`../../schemas/${name}`, import.meta.url), "utf8")) as {
@@ -41,6 +42,24 @@ describe("signature policies", () => {
     assert.equal(predicateTypeOf("cyclonedx"), "https://cyclonedx.org/bom");
     assert.equal(predicateTypeOf("https://example.test/p/v1"), "https://example.test/p/v1");
     assert.throws(() => predicateTypeOf("slsa"), { code: "ERR_USAGE" });
+  });
+});
+
+describe("the examples", () => {
+  const example = (name: string): string => new URL(`../../examples/${name}`, import.meta.url).pathname;
+
+  it("examples/signature-policy.yaml is a valid policy, its paths made absolute", async () => {
+    const policy = await readPolicyFile(example("signature-policy.yaml"));
+    assert.equal(policy.keys?.[0], example("keys/cosign.pub"));
+    assert.equal(policy.trustedRoot, example("trusted_root.json"));
+  });
+
+  it("examples/signed.yaml validates, with verify: on its registry and its entry", async () => {
+    const result = await validateImageList(example("signed.yaml"));
+    assert.deepEqual(result.problems, []);
+    assert.deepEqual(result.warnings, []);
+    assert.equal(result.list?.registries["ghcr.io"]?.verify?.identities?.length, 1);
+    assert.deepEqual(result.list?.images[1]?.verify?.keys, [example("keys/team.pub")]);
   });
 });
 
