@@ -56,3 +56,10 @@ export function jsonOf(bytes: Buffer): unknown {
 export function hexOf(digest: string): string {
   return digest.slice(digest.indexOf(":") + 1);
 }
+
+/** The policy's keys, for messages: "key.pub", "any of 3 keys". */
+export function keysSaid(ctx: CheckContext): string {
+  const keys = ctx.policy.keys;
+  if (keys.length === 0) return "no key (give --key)";
+  return keys.length === 1 ? (keys[0]?.file ?? "") : `any of ${keys.length} keys`;
+}

@@ -6,8 +6,7 @@
  */
 import { dsse } from "@sigstore/core";
 import type { Descriptor } from "../oci/types.js";
-import { jsonOf, readAttachedManifest, readSmallBlob, type CheckContext } from "./context.js";
-import { keysSaid } from "./cosign-signature.js";
+import { jsonOf, readAttachedManifest, readSmallBlob, type CheckContext, keysSaid } from "./context.js";
 import type { Finding } from "./findings.js";
 import { verifiesWithKey } from "./keys.js";
 import { isAbout, parseStatement } from "./statement.js";

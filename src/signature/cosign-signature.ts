@@ -6,13 +6,14 @@
  * the image.
  */
 import type { Descriptor } from "../oci/types.js";
-import { jsonOf, readAttachedManifest, readSmallBlob, type CheckContext } from "./context.js";
+import { jsonOf, readAttachedManifest, readSmallBlob, type CheckContext, keysSaid } from "./context.js";
 import { SIGNATURE, type Finding } from "./findings.js";
+import { isKeylessLayer, keylessBundleOf } from "./cosign-keyless.js";
 import { verifiesWithKey } from "./keys.js";
+import { verifySigstoreBundle } from "./sigstore-bundle.js";
 
 export const SIMPLE_SIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
 export const COSIGN_SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
-const COSIGN_CERTIFICATE_ANNOTATION = "dev.sigstore.cosign/certificate";
 
 /** One finding per signature layer of the `.sig` manifest `d`. */
 export async function checkCosignSignature(ctx: CheckContext, d: Descriptor): Promise<Finding[]> {
@@ -27,20 +28,32 @@ export async function checkCosignSignature(ctx: CheckContext, d: Descriptor): Pr
 async function checkLayer(ctx: CheckContext, layer: Descriptor): Promise<Finding> {
   const payload = await readSmallBlob(ctx, layer);
   const signature = Buffer.from(layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION] ?? "", "base64");
-  const signer = ctx.policy.keys.find(({ key }) => verifiesWithKey(key, payload, signature));
-  if (signer === undefined) {
-    const keyless = layer.annotations?.[COSIGN_CERTIFICATE_ANNOTATION] !== undefined;
-    const reason = keyless
-      ? "its cosign .sig is keyless (a certificate annotation): airlock checks keyless signatures in sigstore bundles"
-      : `its cosign .sig does not verify with ${keysSaid(ctx)}`;
-    return { ok: false, proves: SIGNATURE, failure: "bad-signature", reason };
-  }
+  const verified = isKeylessLayer(layer)
+    ? checkKeyless(ctx, layer, payload, signature)
+    : checkWithKeys(ctx, payload, signature);
+  if (!verified.ok) return verified;
   const named = namedDigest(jsonOf(payload));
   if (named !== ctx.subject) {
-    const reason = `its cosign .sig (by ${signer.file}) names ${named ?? "no digest"}, not the image's ${ctx.subject}`;
+    const reason = `its ${verified.by} names ${named ?? "no digest"}, not the image's ${ctx.subject}`;
     return { ok: false, proves: SIGNATURE, failure: "digest-mismatch", reason };
   }
+  return verified;
+}
+
+function checkWithKeys(ctx: CheckContext, payload: Buffer, signature: Buffer): Finding {
+  const signer = ctx.policy.keys.find(({ key }) => verifiesWithKey(key, payload, signature));
+  if (signer === undefined) {
+    const reason = `its cosign .sig does not verify with ${keysSaid(ctx)}`;
+    return { ok: false, proves: SIGNATURE, failure: "bad-signature", reason };
+  }
   return { ok: true, proves: SIGNATURE, by: `cosign .sig by ${signer.file}` };
+}
+
+function checkKeyless(ctx: CheckContext, layer: Descriptor, payload: Buffer, signature: Buffer): Finding {
+  const bundle = keylessBundleOf(layer, payload, signature);
+  if (typeof bundle === "string")
+    return { ok: false, proves: SIGNATURE, failure: "tlog-invalid", reason: bundle };
+  return verifySigstoreBundle(ctx, bundle, SIGNATURE, payload, "cosign .sig");
 }
 
 /** `critical.image.docker-manifest-digest` of a simple-signing payload. */
@@ -49,10 +62,4 @@ function namedDigest(payload: unknown): string | undefined {
     ?.critical;
   const digest = critical?.image?.["docker-manifest-digest"];
   return typeof digest === "string" ? digest : undefined;
-}
-
-export function keysSaid(ctx: CheckContext): string {
-  const keys = ctx.policy.keys;
-  if (keys.length === 0) return "no key (give --key)";
-  return keys.length === 1 ? (keys[0]?.file ?? "") : `any of ${keys.length} keys`;
 }

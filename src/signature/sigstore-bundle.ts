@@ -14,8 +14,7 @@ import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { PolicyError, Verifier, VerificationError, toSignedEntity, toTrustMaterial } from "@sigstore/verify";
 import type { SignedEntity, Signer } from "@sigstore/verify";
 import type { Descriptor } from "../oci/types.js";
-import { jsonOf, readAttachedManifest, readSmallBlob, type CheckContext } from "./context.js";
-import { keysSaid } from "./cosign-signature.js";
+import { jsonOf, readAttachedManifest, readSmallBlob, type CheckContext, keysSaid } from "./context.js";
 import { COSIGN_SIGN_PREDICATE, SIGNATURE, type Finding } from "./findings.js";
 import { isAbout, parseStatement } from "./statement.js";
 import type { SignatureFailure } from "./types.js";
@@ -48,10 +47,8 @@ function checkBundle(ctx: CheckContext, bytes: Buffer): Finding {
   }
   const content = contentOf(ctx, bundle);
   if (!content.ok) return content;
-  const verified =
-    bundle.verificationMaterial.content.$case === "publicKey"
-      ? verifyWithKeys(ctx, bundle, content.proves)
-      : verifyKeyless(ctx, bundle, content.proves);
+  const artifact = bundle.content.$case === "messageSignature" ? ctx.subjectBytes : undefined;
+  const verified = verifySigstoreBundle(ctx, bundle, content.proves, artifact);
   if (!verified.ok) return verified;
   if (!content.about) {
     const reason = `its sigstore bundle (${content.proves}, ${verified.by}) is about another digest, not the image's ${ctx.subject}`;
@@ -75,8 +72,22 @@ function contentOf(
   return { ok: true, proves, about: isAbout(statement, ctx.subject) };
 }
 
-function entityOf(ctx: CheckContext, bundle: Bundle): SignedEntity {
-  return toSignedEntity(bundle, bundle.content.$case === "messageSignature" ? ctx.subjectBytes : undefined);
+/**
+ * The bundle's signature checked (not what it signed): by the policy's keys for a public-key
+ * hint, else keyless against the trusted root and the identities. `artifact`: the bytes a
+ * message signature is over.
+ */
+export function verifySigstoreBundle(
+  ctx: CheckContext,
+  bundle: Bundle,
+  proves: string,
+  artifact: Buffer | undefined,
+  what = "sigstore bundle",
+): Finding {
+  const entity = toSignedEntity(bundle, artifact);
+  return bundle.verificationMaterial.content.$case === "publicKey"
+    ? verifyWithKeys(ctx, entity, proves)
+    : verifyKeyless(ctx, entity, proves, what);
 }
 
 function trustedRoot(ctx: CheckContext): TrustedRoot {
@@ -88,9 +99,8 @@ function trustedRoot(ctx: CheckContext): TrustedRoot {
  * trusted root when one is given; without one they are not consulted (as cosign's
  * --insecure-ignore-tlog), since a key alone says nothing about a log.
  */
-function verifyWithKeys(ctx: CheckContext, bundle: Bundle, proves: string): Finding {
+function verifyWithKeys(ctx: CheckContext, entity: SignedEntity, proves: string): Finding {
   const root = trustedRoot(ctx);
-  const entity = entityOf(ctx, bundle);
   const checked =
     ctx.policy.trustedRoot === undefined ? { ...entity, tlogEntries: [], timestamps: [] } : entity;
   let last: Extract<Finding, { ok: false }> | undefined;
@@ -110,26 +120,25 @@ function verifyWithKeys(ctx: CheckContext, bundle: Bundle, proves: string): Find
 }
 
 /** A Fulcio-certified bundle: chain, SCT, log, then one of the policy's identities. */
-function verifyKeyless(ctx: CheckContext, bundle: Bundle, proves: string): Finding {
+function verifyKeyless(ctx: CheckContext, entity: SignedEntity, proves: string, what: string): Finding {
   if (ctx.policy.trustedRoot === undefined) {
-    const reason = "its sigstore bundle is keyless, and no trusted root was given (--trusted-root)";
+    const reason = `its ${what} is keyless, and no trusted root was given (--trusted-root)`;
     return { ok: false, proves, failure: "untrusted-certificate", reason };
   }
   const verifier = new Verifier(toTrustMaterial(trustedRoot(ctx)));
-  const entity = entityOf(ctx, bundle);
   const signed = attempt(() => verifier.verify(entity));
-  if (!signed.ok) return { ...signed, proves, reason: `its keyless sigstore bundle: ${signed.reason}` };
+  if (!signed.ok) return { ...signed, proves, reason: `its keyless ${what}: ${signed.reason}` };
   for (const identity of ctx.policy.identities) {
     const policy = { subjectAlternativeName: identity.subject, extensions: { issuer: identity.issuer } };
     if (attempt(() => verifier.verify(entity, policy)).ok) {
-      return { ok: true, proves, by: `keyless sigstore bundle by ${identity.subject} (${identity.issuer})` };
+      return { ok: true, proves, by: `keyless ${what} by ${identity.subject} (${identity.issuer})` };
     }
   }
   const who = signerSaid(signed.signer);
   const reason =
     ctx.policy.identities.length === 0
-      ? `its keyless sigstore bundle is by ${who}, and no identity was given (--certificate-identity)`
-      : `its keyless sigstore bundle is by ${who}, not by an identity the policy names`;
+      ? `its keyless ${what} is by ${who}, and no identity was given (--certificate-identity)`
+      : `its keyless ${what} is by ${who}, not by an identity the policy names`;
   return { ok: false, proves, failure: "identity-mismatch", reason };
 }
 

@@ -78,6 +78,8 @@ export type FixtureSigner = (data: Buffer) => string;
 /** How a fixture signature is made: by a key, and (for tests that must fail) with its payload altered after signing. */
 export interface SignOptions {
   sign?: FixtureSigner;
+  /** Annotations of the signature layer besides the signature (cosign's keyless certificate and Rekor bundle). */
+  annotations?: Record<string, string>;
   /** The payload stored is not the one signed (a field changed afterwards). */
   tamper?: boolean;
 }
@@ -111,7 +113,7 @@ export function buildCosignSignature(
   const layer = {
     ...payload,
     mediaType: SIMPLE_SIGNING_MEDIA_TYPE,
-    annotations: { [COSIGN_SIGNATURE_ANNOTATION]: signature },
+    annotations: { [COSIGN_SIGNATURE_ANNOTATION]: signature, ...options.annotations },
   };
   return manifestOver(cosignConfig(layer), layer);
 }

@@ -5,7 +5,8 @@
  * simple-signing payload, an SLSA provenance statement in a DSSE envelope as
  * the .att, an SPDX SBOM as the .sbom, sigstore-bundle referrers (artifactType
  * application/vnd.dev.sigstore.bundle.v0.3+json, as cosign 3 writes them)
- * signed by a key and keyless against a test Fulcio/Rekor, and the cases that
+ * signed by a key and keyless against a test Fulcio/Rekor, cosign 2's keyless
+ * .sig (certificate and Rekor bundle annotations), and the cases that
  * must fail. Keys and the test sigstore are made per run and written as PEM and
  * trusted_root.json files; fixtures/signed:v1 (placeholder signatures) is not touched.
  */
@@ -20,6 +21,7 @@ import {
   buildReferrer,
   buildReferrersIndex,
   provenanceStatement,
+  simpleSigningPayload,
   type AttachedManifest,
 } from "./attached-images.js";
 import { digestTag, LINUX_AMD64 } from "./fixture-images.js";
@@ -58,6 +60,7 @@ export const SIGNED_CASES = [
   "keyless-expired",
   "keyless-untrusted",
   "keyless-bad-log",
+  "keyless-sig",
 ] as const;
 export type SignedCase = (typeof SIGNED_CASES)[number];
 
@@ -172,6 +175,16 @@ async function attachedFor(
       return keylessCase(name, image, signers, IDENTITY, "untrusted");
     case "keyless-bad-log":
       return keylessCase(name, image, signers, IDENTITY, "bad-log-proof");
+    case "keyless-sig": {
+      const payload = simpleSigningPayload(name, image.digest).bytes;
+      const legacy = await signers.sigstore.signKeylessLegacy(payload, IDENTITY);
+      const annotations = {
+        "dev.sigstore.cosign/certificate": legacy.certificate,
+        "dev.sigstore.cosign/bundle": legacy.rekorBundle,
+      };
+      const node = buildCosignSignature(name, image.digest, { sign: () => legacy.signature, annotations });
+      return [{ tag: sigTag, node }];
+    }
   }
 }
 

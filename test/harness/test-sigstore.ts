@@ -31,6 +31,14 @@ export interface TestSigstore {
   trustedRoot: object;
   /** A bundle (JSON) of a DSSE envelope over `statement`, signed keyless as `identity`. */
   signKeyless(statement: Buffer, identity: KeylessIdentity, fault?: KeylessFault): Promise<object>;
+  /**
+   * cosign 2's keyless `.sig` layer: a signature over `payload` by an ephemeral key, its Fulcio
+   * certificate (PEM) and Rekor's answer for a hashedrekord entry, as cosign's annotations hold them.
+   */
+  signKeylessLegacy(
+    payload: Buffer,
+    identity: KeylessIdentity,
+  ): Promise<{ signature: string; certificate: string; rekorBundle: string }>;
   /** A bundle (JSON) of a DSSE envelope over `statement`, signed by a key, with no log entry. */
   signWithKey(statement: Buffer, privateKey: KeyObject, hint: string): object;
 }
@@ -160,6 +168,41 @@ export async function startTestSigstore(): Promise<TestSigstore> {
     });
   }
 
+  async function signKeylessLegacy(
+    payload: Buffer,
+    identity: KeylessIdentity,
+  ): Promise<{ signature: string; certificate: string; rekorBundle: string }> {
+    const ephemeral = ecKeyPair();
+    const cert = await ca.issueCertificate({
+      publicKey: new Uint8Array(spki(ephemeral.publicKey)),
+      subjectAltName: identity.subject,
+      extensions: [{ oid: FULCIO_ISSUER_V2_OID, value: identity.issuer }],
+    });
+    const signature = b64(sign("sha256", payload, ephemeral.privateKey));
+    const certificate = `-----BEGIN CERTIFICATE-----\n${b64(cert)}\n-----END CERTIFICATE-----\n`;
+    const body = {
+      apiVersion: "0.0.1",
+      kind: "hashedrekord",
+      spec: {
+        data: { hash: { algorithm: "sha256", value: sha256(payload).toString("hex") } },
+        signature: { content: signature, publicKey: { content: b64(Buffer.from(certificate)) } },
+      },
+    };
+    const logged: unknown = await tlog.log(body);
+    const entry = Object.values(logged as Record<string, MockLogEntry>)[0];
+    if (entry === undefined) throw new Error("the test log returned no entry");
+    const rekorBundle = JSON.stringify({
+      SignedEntryTimestamp: entry.verification?.signedEntryTimestamp,
+      Payload: {
+        body: entry.body,
+        integratedTime: entry.integratedTime,
+        logIndex: entry.logIndex,
+        logID: entry.logID,
+      },
+    });
+    return { signature, certificate, rekorBundle };
+  }
+
   function signWithKey(statement: Buffer, privateKey: KeyObject, hint: string): object {
     const signature = sign("sha256", dsse.preAuthEncoding(IN_TOTO, statement), privateKey);
     return checked({
@@ -173,7 +216,7 @@ export async function startTestSigstore(): Promise<TestSigstore> {
     });
   }
 
-  return { trustedRoot, signKeyless, signWithKey };
+  return { trustedRoot, signKeyless, signKeylessLegacy, signWithKey };
 }
 
 /** The bundle, after @sigstore/bundle accepts it as one. */

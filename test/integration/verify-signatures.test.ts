@@ -15,6 +15,7 @@ import { startRegistry, type TestRegistry } from "../harness/registry.js";
 import {
   buildSignedImages,
   IDENTITY,
+  OTHER_IDENTITY,
   pushSignedImages,
   type SignedCase,
   type SignedImages,
@@ -146,6 +147,13 @@ describe("verify-signatures against the registry", () => {
     assert.equal(code, 0, JSON.stringify(result));
     const attested = await verify(["keyless"], [...keyless(), "--attestation-type", "slsaprovenance"]);
     assert.equal(attested.code, 0, JSON.stringify(attested.result));
+  });
+
+  it("passes cosign 2's keyless .sig (certificate and Rekor bundle annotations) for the identity", async () => {
+    const { code, result } = await verify(["keyless-sig"], keyless());
+    assert.equal(code, 0, JSON.stringify(result));
+    await fails("keyless-sig", keyless(OTHER_IDENTITY), "identity-mismatch");
+    await fails("keyless-sig", ["--key", signed.keyFiles.ecdsa], "untrusted-certificate");
   });
 
   it("fails a certificate for another identity, an expired or untrusted chain, a log proof that does not verify", async () => {
