@@ -30,7 +30,10 @@ export type ErrorCode =
   | "ERR_LOCK_INVALID"
   | "ERR_BUNDLE_CORRUPT"
   | "ERR_INVENTORY_INVALID"
-  | "ERR_DELTA_BASE_MISSING";
+  | "ERR_DELTA_BASE_MISSING"
+
+  /** An image's signature (or attestation) is missing or does not satisfy the signature policy. */
+  | "ERR_SIGNATURE_POLICY";
 
 export interface AirlockErrorOptions {
   cause?: unknown;

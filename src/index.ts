@@ -251,3 +251,16 @@ export { mirrorHosts, applyRules } from "./plan/mirror-rules.js";
 export { renderMirrorConfig, MIRROR_FORMATS } from "./plan/mirror-formats.js";
 export { serveRegistry, type ServeOptions, type ServedRegistry } from "./serve/server.js";
 export { targetRepository, targetTag, type TargetNameOptions, type TargetNaming } from "./ref/target-name.js";
+
+// Signatures
+export {
+  verifySignatures,
+  type VerifySignaturesOptions,
+  type VerifySignaturesResult,
+} from "./verbs/verify-signatures.js";
+export type {
+  CertificateIdentity,
+  ImageVerdict,
+  SignatureFailure,
+  SignaturePolicy,
+} from "./signature/types.js";

@@ -14,7 +14,8 @@ export type SchemaName =
   | "airlock.schema.json"
   | "airlock-lock.schema.json"
   | "airlock-inventory.schema.json"
-  | "airlock-delta.schema.json";
+  | "airlock-delta.schema.json"
+  | "airlock-signature-policy.schema.json";
 
 const loaded = new Map<SchemaName, object>();
 

@@ -32,6 +32,8 @@ import {
 import { defaultLockFile, lockImageList, resolveLock } from "./lock.js";
 import type { RemoteOptions } from "./options.js";
 import { withLinkedSignal } from "../util/linked-signal.js";
+import type { SignaturePolicy } from "../signature/types.js";
+import { requireLockSignatures } from "./require-signatures.js";
 
 export interface CreateBundleOptions extends RemoteOptions, ListSource {
   /**
@@ -57,6 +59,11 @@ export interface CreateBundleOptions extends RemoteOptions, ListSource {
   /** Split into parts each smaller than this many bytes, each a valid layout of whole images. */
   splitBytes?: number;
   onEvent?: (event: BundleEvent) => void;
+  /**
+   * Refuse to write anything unless each image's signature satisfies this policy, checked in
+   * the source registry; an entry's (or its registry's) `verify:` in the list overrides it.
+   */
+  requireSignatures?: SignaturePolicy;
 }
 
 /**
@@ -147,6 +154,7 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
   );
   const lockFile = source.lockFile;
   const lock = narrowPlatforms(await currentLock(list, source, options), options.platforms);
+  await requireLockSignatures(lock, list, options.requireSignatures, options);
   const output = options.output ?? defaultBundlePath(list.file, encodeLock(lock));
   const all = planBundleContent(lock);
   const plans = planParts(lock, output, options.splitBytes);

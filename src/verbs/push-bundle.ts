@@ -32,6 +32,8 @@ export type PushStats = CopyStats;
 const PUSH_MONOLITHIC_MAX = 1024 * 1024 * 1024;
 const PUSH_CHUNK_SIZE = 32 * 1024 * 1024;
 import { withLinkedSignal } from "../util/linked-signal.js";
+import type { SignaturePolicy } from "../signature/types.js";
+import { requireBundleSignatures } from "./require-signatures.js";
 
 export interface PushBundleOptions extends RemoteOptions {
   /** REGISTRY[/PREFIX]: where the images go. */
@@ -54,6 +56,8 @@ export interface PushBundleOptions extends RemoteOptions {
   /** Where the digest map goes (merged with what it holds); default beside the journal (`<journal>.digests`). */
   digestMapFile?: string;
   onEvent?: (event: PushEvent) => void;
+  /** Refuse to push anything unless each bundled image's signature, read from the bundle, satisfies this policy. */
+  requireSignatures?: SignaturePolicy;
 }
 
 /**
@@ -133,6 +137,7 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
   // Every bundle is indexed (its tar checked) before anything is pushed: a damaged one stops the run.
   const sources: BundleSource[] = [];
   for (const file of files) sources.push(await BundleSource.open(file, undefined, options.signal));
+  await requireBundleSignatures(sources, options.requireSignatures, options.signal);
   const client = await connectRegistry(registry, options);
   const journalFile = options.journalFile ?? defaultJournalPath(`${registry}/${prefix}`, options.env);
   const journal = await PushJournal.open(journalFile);

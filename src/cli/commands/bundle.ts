@@ -5,6 +5,7 @@ import { writeJson } from "../output.js";
 import { createProgress, showing } from "../progress.js";
 import { onBundleEvent } from "../progress-events.js";
 import { parseConcurrency, parseSize } from "../parse.js";
+import { requiredPolicy } from "./signatures.js";
 
 export const createBundleCommand: Command = {
   name: "create-bundle",
@@ -26,6 +27,8 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
   --concurrency N          downloads in flight per registry (default 8)
   --split SIZE             write parts smaller than SIZE (e.g. 4G for FAT32, 700M), each a valid
                            OCI layout of whole images that can be verified and pushed on its own
+  --require-signatures POLICY  refuse to write anything unless every image's signature (checked
+                           in its registry) satisfies the policy file; an entry's verify: wins
   -q, --quiet              no progress, no summary
   --json                   print a JSON summary on stdout at the end`,
   options: {
@@ -37,12 +40,14 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
     cache: { type: "string" },
     concurrency: { type: "string" },
     split: { type: "string" },
+    "require-signatures": { type: "string" },
   },
   args: [0, 0],
   async run({ values, remote, io, say, json }) {
     const platforms = values.platform;
     const split = stringValue(values, "split");
     const { createBundle } = await import("../../verbs/create-bundle.js");
+    const requireSignatures = await requiredPolicy(values);
     const progress = await createProgress(io.stderr, { enabled: !flag(values, "quiet"), say });
     const result = await showing(progress, () =>
       createBundle({
@@ -56,6 +61,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
         splitBytes: split === undefined ? undefined : parseSize(split),
         onEvent: onBundleEvent(progress),
+        requireSignatures,
       }),
     );
     if (json) await writeJson(io.stdout, result);

@@ -10,6 +10,7 @@ import { inspectBundleCommand, pushBundleCommand, verifyBundleCommand } from "./
 import { serveCommand } from "./serve.js";
 import { inventoryCommand } from "./inventory.js";
 import { mirrorConfigCommand } from "./mirror-config.js";
+import { verifySignaturesCommand } from "./signatures.js";
 import { validateCommand } from "./validate.js";
 import { loginCommand, logoutCommand } from "./login.js";
 import { completionCommand, helpCommand } from "./meta.js";
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   inspectBundleCommand,
   pushBundleCommand,
   inventoryCommand,
+  verifySignaturesCommand,
   serveCommand,
   mirrorConfigCommand,
   inspectCommand,

@@ -9,6 +9,7 @@ import { createProgress, showing } from "../progress.js";
 import { onPushEvent, onVerifyEvent } from "../progress-events.js";
 import { reportFailures } from "../report.js";
 import { mirrorRequestOf, writePushMirrorConfig } from "./mirror-config.js";
+import { requiredPolicy } from "./signatures.js";
 
 export const verifyBundleCommand: Command = {
   name: "verify-bundle",
@@ -98,6 +99,8 @@ API) in the fallback tag sha256-<hex>, merged with what that index already lists
                                   have to the one it has (sed -i -f FILE deploy/*.yaml)
   --mirror-config FORMAT          after a push without failures, write the runtime mirror configuration
   --mirror-config-out DIR|FILE    (containerd, registries.conf or k3s) there, as airlock mirror-config does
+  --require-signatures POLICY     refuse to push anything unless every bundled image's signature,
+                                  read from the bundle, satisfies the policy file (offline)
   --json                          a JSON summary on stdout
   -q, --quiet                     no progress, only the failures
 Images that fail for the same reason are told in one line, before what was pushed.`,
@@ -114,6 +117,7 @@ Images that fail for the same reason are told in one line, before what was pushe
     "digest-map": { type: "string" },
     "mirror-config": { type: "string" },
     "mirror-config-out": { type: "string" },
+    "require-signatures": { type: "string" },
   },
   registryRefs: { flags: ["to"] },
   args: [1, Infinity],
@@ -124,6 +128,7 @@ Images that fail for the same reason are told in one line, before what was pushe
     const mirrorRequest = mirrorRequestOf(values);
     const { pushBundle } = await import("../../verbs/push-bundle.js");
     const dryRun = flag(values, "dry-run");
+    const requireSignatures = await requiredPolicy(values);
     const progress = await createProgress(io.stderr, { enabled: !quiet, say });
     const result = await showing(progress, () =>
       pushBundle(positionals, {
@@ -139,6 +144,7 @@ Images that fail for the same reason are told in one line, before what was pushe
         journalFile: stringValue(values, "journal"),
         digestMapFile: stringValue(values, "digest-map"),
         onEvent: onPushEvent(progress, dryRun),
+        requireSignatures,
       }),
     );
     const mirror =
