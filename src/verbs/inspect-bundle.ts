@@ -1,5 +1,7 @@
 import { stat } from "node:fs/promises";
 import { bundleLock } from "../bundle/bundle-lock.js";
+import { bundleDeltaMarker } from "../bundle/delta-marker.js";
+import type { DeltaBase } from "../plan/delta-types.js";
 import { BundleReader } from "../store/bundle-reader.js";
 import { bundleManifestDigests } from "../bundle/manifest-set.js";
 import { verifyBundle, type VerifyReport } from "../bundle/verify.js";
@@ -24,6 +26,8 @@ export interface BundleSummary {
   /** The other files under blobs/: configs and layers. */
   blobs: number;
   bytes: number;
+  /** A delta bundle: the bases it was made against, and the configs and layers it leaves out (the bytes it saves). */
+  delta?: { bases: DeltaBase[]; blobsOmitted: number; bytesOmitted: number };
 }
 
 /** What a bundle holds: images, tags, platforms and sizes, from index.json and the bundled lock. */
@@ -49,7 +53,18 @@ export async function inspectBundle(file: string): Promise<BundleSummary> {
   });
   const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
   const manifests = (await bundleManifestDigests(reader)).size;
-  return { file, images, manifests, blobs: reader.index.blobs.size - manifests, bytes };
+  const marker = bundleDeltaMarker(reader);
+  const delta =
+    marker === undefined
+      ? {}
+      : {
+          delta: {
+            bases: marker.bases,
+            blobsOmitted: marker.omitted.length,
+            bytesOmitted: marker.bytesOmitted,
+          },
+        };
+  return { file, images, manifests, blobs: reader.index.blobs.size - manifests, bytes, ...delta };
 }
 
 export interface VerifyBundlesOptions {
