@@ -2,7 +2,9 @@
  * Delta bundles end to end through the CLI against real registries: a site
  * registry B seeded with bundle 1 (list 1) is inventoried; the bundle of
  * list 2 made --since that inventory (or --since bundle 1) carries every
- * manifest and only the blobs B lacks; bad bases are refused in one line.
+ * manifest and only the blobs B lacks; pushed into B it uploads exactly
+ * those; pushed where the left-out blobs are not, it is refused before any
+ * write; bad bases are refused in one line.
  */
 import assert from "node:assert/strict";
 import { readFile, stat, writeFile } from "node:fs/promises";
@@ -15,6 +17,7 @@ import { BundleReader } from "../../src/store/bundle-reader.js";
 import { isOneCleanLine, runAirlock, type CliResult } from "../harness/cli.js";
 import { seedDeltaLists, type DeltaLists } from "../harness/delta-images.js";
 import { startRegistry, type TestRegistry } from "../harness/registry.js";
+import { runSkopeo } from "../harness/tools.js";
 import { createHash } from "node:crypto";
 
 const ok = (res: CliResult): void => assert.equal(res.code, 0, res.stderr);
@@ -33,6 +36,16 @@ function lockContent(lock: Lock): { manifests: Set<string>; blobs: Set<string> }
 }
 
 const sorted = (s: Iterable<string>): string[] => [...s].sort();
+
+/** Blob-upload PUTs and POSTs in a registry log, each with the digest it names. */
+function blobWrites(log: string): { puts: string[]; posts: string[] } {
+  const lines = log.split("\n");
+  const puts = lines
+    .filter((l) => /"PUT \/v2\/[^ ]*\/blobs\/uploads\//.test(l))
+    .map((l) => /digest=sha256(?::|%3A)([a-f0-9]{64})/.exec(l)?.[1] ?? "?");
+  const posts = lines.filter((l) => /"POST \/v2\/[^ ]*\/blobs\/uploads\//.test(l));
+  return { puts, posts };
+}
 
 describe("delta bundles: inventory out, delta in", () => {
   let a: TestRegistry;
@@ -179,6 +192,116 @@ describe("delta bundles: inventory out, delta in", () => {
     const text = await runAirlock(["verify-bundle", out("delta-inv.tar")]);
     ok(text);
     for (const d of needed) assert.ok(text.stderr.includes(d), `${d} listed as needed`);
+  });
+
+  it("into an empty registry it is refused before any write, naming the missing blobs and the base; after its base bundle in the same run it lands", async () => {
+    const c = await startRegistry("plain");
+    try {
+      for (const bundle of ["delta-inv.tar", "delta-tar.tar"]) {
+        const res = await runAirlock([
+          "push-bundle",
+          out(bundle),
+          "--to",
+          `${c.host}/site`,
+          "--journal",
+          journal(`c-${bundle}`),
+        ]);
+        assert.equal(res.code, 3, res.stderr);
+        assert.ok(isOneCleanLine(res.stderr), res.stderr);
+        assert.match(res.stderr, /lacks \d+ of the blobs/);
+        assert.match(
+          res.stderr,
+          bundle === "delta-inv.tar" ? /inventory\.json \(inventory/ : /bundle1\.tar \(bundle/,
+        );
+        const had = lockContent(lock1).blobs;
+        assert.ok(
+          [...had].some((d) => res.stderr.includes(d)),
+          "a missing blob is named",
+        );
+      }
+      assert.deepEqual(blobWrites(c.logs()), { puts: [], posts: [] });
+      assert.doesNotMatch(c.logs(), /"PUT \/v2\//);
+      // The base bundle first in the same run: what it carries counts as there.
+      const both = await runAirlock([
+        "push-bundle",
+        out("bundle1.tar"),
+        out("delta-tar.tar"),
+        "--to",
+        `${c.host}/site`,
+        "--quiet",
+        "--journal",
+        journal("c-both"),
+      ]);
+      ok(both);
+      for (const image of lock2.entries.flatMap((e) => e.images)) {
+        const raw = await runSkopeo([
+          "inspect",
+          "--raw",
+          ...c.skopeoFlags(),
+          `docker://${c.host}/site/${image.reference.slice(a.host.length + 1)}`,
+        ]);
+        assert.equal(sha256(raw.stdout), image.digest, image.reference);
+      }
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it("to the wrong prefix it is refused in one line and nothing is written", async () => {
+    const before = b.logs().length;
+    for (const bundle of ["delta-inv.tar", "delta-tar.tar"]) {
+      const res = await runAirlock([
+        "push-bundle",
+        out(bundle),
+        "--to",
+        `${b.host}/elsewhere`,
+        "--journal",
+        journal("elsewhere"),
+      ]);
+      assert.notEqual(res.code, 0, res.stderr);
+      assert.ok(isOneCleanLine(res.stderr), res.stderr);
+    }
+    const after = b.logs().slice(before);
+    assert.deepEqual(blobWrites(after), { puts: [], posts: [] });
+    assert.doesNotMatch(after, /"PUT \/v2\//);
+  });
+
+  it("pushed into B it uploads only the blobs it carries, and every reference of list 2 has its digest in B", async () => {
+    const before = b.logs().length;
+    const res = await pushTo(out("delta-inv.tar"), `${b.host}/site`, "fresh");
+    ok(res);
+    const writes = blobWrites(b.logs().slice(before));
+    assert.deepEqual(sorted(writes.puts.map((h) => `sha256:${h}`)), expectedBlobs());
+    const result = JSON.parse(res.stdout.toString()) as {
+      stats: { uploaded: number; mounted: number };
+      failures: unknown[];
+    };
+    assert.deepEqual(result.failures, []);
+    assert.equal(result.stats.uploaded, expectedBlobs().length);
+    assert.ok(
+      result.stats.mounted > 0,
+      "the base layer lives in site/apps/app1 and is mounted into site/apps/app3",
+    );
+    for (const image of lock2.entries.flatMap((e) => e.images)) {
+      const path = image.reference.slice(a.host.length + 1);
+      const raw = await runSkopeo([
+        "inspect",
+        "--raw",
+        ...b.skopeoFlags(),
+        `docker://${b.host}/site/${path}`,
+      ]);
+      assert.equal(sha256(raw.stdout), image.digest, image.reference);
+      for (const p of image.platforms) {
+        const repo = path.split(":")[0] ?? "";
+        const child = await runSkopeo([
+          "inspect",
+          "--raw",
+          ...b.skopeoFlags(),
+          `docker://${b.host}/site/${repo}@${p.digest}`,
+        ]);
+        assert.equal(sha256(child.stdout), p.digest);
+      }
+    }
   });
 
   it("refuses a base that is not an inventory, lock or bundle, and a corrupt inventory, in one line, writing nothing", async () => {

@@ -85,6 +85,9 @@ Blobs are read straight from the tar and verified as they leave; per image, blob
 platform manifests, then the index, and the tag last, so a tag never points at an incomplete image.
 Blobs already present are skipped and blobs pushed to another repository in this run are mounted.
 A journal on disk lets a re-run after a crash resume without asking again for finished blobs.
+A delta bundle (create-bundle --since) is checked first: every blob it leaves out must be in the
+target (HEADs in parallel, where its base expects it; mounted from there); if any is missing,
+nothing is written and exit 3 names the missing blobs and the base they were expected from.
   --to REGISTRY[/PREFIX]          the target (required)
   --keep-host                     keep the source host as the first path component
   --mapping FILE                  YAML "mappings: [{from, to}]" rules for repository names
