@@ -189,13 +189,15 @@ export {
   type BundleEvent,
 } from "./verbs/create-bundle.js";
 export type { BundlePart } from "./verbs/create-bundle.js";
+export type { BundleDelta } from "./bundle/delta.js";
+export type { DeltaBase, DeltaBaseKind, DeltaMarker, DeltaOmitted } from "./plan/delta-types.js";
 export type { FetchProgress } from "./bundle/fetch.js";
 export { BundleReader, type BundleRef } from "./store/bundle-reader.js";
 export type { AttachedRef } from "./store/layout-attached.js";
 export type { BlobLocation, IndexOptions, TarIndex } from "./store/bundle-index.js";
 export type { HashPool } from "./bundle/hash-pool.js";
 export { bundleLock } from "./bundle/bundle-lock.js";
-export { verifyBundle, type VerifyReport } from "./bundle/verify.js";
+export { verifyBundle, type DeltaNeeds, type VerifyReport } from "./bundle/verify.js";
 export {
   inspectBundle,
   verifyBundles,

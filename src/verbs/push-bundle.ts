@@ -22,6 +22,8 @@ import { hostPlatform } from "./resolve.js";
 import { mapWithSecondPass } from "./second-pass.js";
 import { digestChanges, digestMapBeside, writeDigestMap, type DigestChange } from "./digest-map.js";
 import { pushAttached, type AttachedOutcome } from "./push-attached.js";
+import { isDeltaBundle } from "../bundle/delta-marker.js";
+import type { DeltaCheck } from "./delta-check.js";
 
 export type { ExistingTagPolicy, SparseIndexPolicy } from "../store/copy-graph.js";
 export type { DigestChange } from "./digest-map.js";
@@ -162,6 +164,8 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
     (bytesDone, bytesTotal) => options.onEvent?.({ type: "bytes", bytesDone, bytesTotal }),
   );
   try {
+    // A delta's left-out blobs must be in the target before anything is written.
+    await checkDeltas(sources, { client, session, naming, journal: journal.locations(), options });
     for (const [i, source] of sources.entries()) {
       // A blob counts once per bundle, as each bundle's total has it.
       const progress = tallyProgress(tally, (digest) => `${i}:${digest}`);
@@ -178,6 +182,24 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
     await client.close();
   }
   return result;
+}
+
+/** Every delta among the bundles checked against the target (a bundle pushed earlier in the run counts as there). */
+async function checkDeltas(
+  sources: BundleSource[],
+  run: Pick<DeltaCheck, "client" | "session" | "naming" | "journal"> & { options: PushBundleOptions },
+): Promise<void> {
+  const { options, ...shared } = run;
+  if (!sources.some((s) => isDeltaBundle(s.reader))) return;
+  // Only a delta loads the marker's schema check.
+  const { checkDeltaTarget, deltaMarkerOf } = await import("./delta-check.js");
+  for (const [i, source] of sources.entries()) {
+    const marker = deltaMarkerOf(source);
+    if (marker === undefined) continue;
+    const earlier = sources.slice(0, i);
+    const concurrency = 2 * (options.concurrency ?? 8);
+    await checkDeltaTarget({ ...shared, source, marker, earlier, concurrency, signal: options.signal });
+  }
 }
 
 interface PushRun {

@@ -18,6 +18,7 @@ import { isOneCleanLine, runAirlock } from "../harness/cli.js";
 import { seedDeltaLists, type DeltaLists } from "../harness/delta-images.js";
 import { digestTag } from "../harness/fixture-images.js";
 import { blobPush } from "../harness/fixture-push.js";
+import { runAirlockInPty } from "../harness/pty.js";
 import { startSeededRegistry, type FixtureSet } from "../harness/fixtures.js";
 import { toBlob } from "../harness/image-builder.js";
 import { startRegistry, type TestRegistry } from "../harness/registry.js";
@@ -148,6 +149,21 @@ describe("airlock inventory", () => {
     const referrers = signed.referrers.map((r) => `${r.subject} ${r.digest}`);
     for (const r of [sbom, scan]) assert.ok(referrers.includes(`${fixtures.signed.node.digest} ${r.digest}`));
     assert.ok(inv.repositories.every((r) => r.name.startsWith("fixtures/")));
+  });
+
+  it("shows its progress in repositories: bars on a terminal, plain lines without one, each ending at the whole", async () => {
+    const args = ["inventory", "--registry", `${b.host}/site`, "-o", join(lists.dir, "progress.json")];
+    const tty = await runAirlockInPty(args, [], { HOME: lists.dir });
+    assert.equal(tty.code, 0, tty.output);
+    const control = new RegExp(String.raw`\u001b\[[0-9;?]*[A-Za-z]`, "g");
+    const screen = tty.output.replace(control, "\n").replace(/\r/g, "\n");
+    const frames = [...screen.matchAll(/^inventory\s+\[[█░]+\]\s+(\d+)% (\d+) \/ (\d+) repositories/gm)];
+    assert.ok(frames.length > 0, tty.output);
+    assert.deepEqual(frames.at(-1)?.slice(1), ["100", "2", "2"]);
+    const plain = await runAirlock(args, { env: { AIRLOCK_PROGRESS_INTERVAL_MS: "40" } });
+    ok(plain);
+    assert.match(plain.stderr, /^inventory: 2 \/ 2 repositories \(100%\)/m);
+    assert.match(plain.stderr, /^wrote .*progress\.json: 2 repositories, 2 tags, /m);
   });
 
   it("refuses a missing --registry, a list and a lock at once, and a missing journal in one line, writing nothing", async () => {

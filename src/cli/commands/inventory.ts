@@ -72,7 +72,7 @@ Carry it out and make the next bundle with create-bundle --since inventory.json.
       log.warn(`not in the registry (nothing recorded for them): ${result.absent.join(", ")}`);
     }
     say(
-      `wrote ${output}: ${count(t.repositories, "repository").replace("repositorys", "repositories")}, ${count(t.tags, "tag")}, ${count(t.manifests, "manifest")}, ${count(t.blobs, "blob")} (${formatBytes(t.bytes)})`,
+      `wrote ${output}: ${t.repositories === 1 ? "1 repository" : `${t.repositories} repositories`}, ${count(t.tags, "tag")}, ${count(t.manifests, "manifest")}, ${count(t.blobs, "blob")} (${formatBytes(t.bytes)})`,
     );
   },
 };

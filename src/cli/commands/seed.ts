@@ -1,7 +1,7 @@
 import { AirlockError } from "../../errors.js";
 import { formatBytes } from "../../plan/diff-format.js";
 import { flag, stringValue, type Command, type OptionValues } from "../command.js";
-import { describeContent } from "../counts.js";
+import { count, describeContent } from "../counts.js";
 import type { PushBundleResult } from "../../verbs/push-bundle.js";
 import { writeJson, writeOut } from "../output.js";
 import { parseConcurrency, parseSize } from "../parse.js";
@@ -19,8 +19,9 @@ export const verifyBundleCommand: Command = {
 image layout; every entry's path safe (no "..", absolute paths, links or duplicates); every
 blob's size and sha256; every manifest reachable from index.json complete (a sparse index may
 lack only platforms its lock left out); every signature, attestation, SBOM and referrer attached
-to a manifest the bundle holds; agreement with the bundled lock. Exit 6 when a bundle
-fails, naming each problem.
+to a manifest the bundle holds; agreement with the bundled lock. A delta bundle
+(create-bundle --since) may lack the configs and layers it names as left out: those it lists,
+each with its base, as what the target must hold. Exit 6 when a bundle fails, naming each problem.
   --json   the reports as JSON on stdout`,
   options: {},
   args: [1, Infinity],
@@ -33,6 +34,14 @@ fails, naming each problem.
     if (json) return void (await writeJson(io.stdout, reports));
     for (const r of reports) {
       say(`${r.file}: ok (${describeContent(r)}, ${formatBytes(r.bytes)} verified)`);
+      const d = r.delta;
+      if (d === undefined) continue;
+      const bases = d.bases.map((b) => b.file).join(", ");
+      say(
+        `  a delta against ${bases}: the target must hold ${count(d.needs.length, "blob")} (${formatBytes(d.bytes)}):`,
+      );
+      for (const n of d.needs)
+        say(`  needs ${n.digest} (${formatBytes(n.size)}) from ${d.bases[n.base]?.file ?? "?"}`);
     }
   },
 };
@@ -54,6 +63,13 @@ the manifest each is attached to.
     const lines = [
       `${summary.file}: ${describeContent({ ...summary, images: summary.images.length })}, ${formatBytes(summary.bytes)}`,
     ];
+    const d = summary.delta;
+    if (d !== undefined) {
+      const bases = d.bases.map((b) => `${b.file} (${b.kind}, sha256 ${b.sha256.slice(0, 12)})`).join(", ");
+      lines.push(
+        `a delta against ${bases}: ${count(d.blobsOmitted, "blob")} left out, ${formatBytes(d.bytesOmitted)} saved; the target must hold them`,
+      );
+    }
     for (const i of summary.images) {
       const platforms = i.platforms.map((p) => p.platform).join(", ") || "-";
       lines.push(`${i.reference}  ${i.digest.slice(0, 19)}  ${formatBytes(i.bytes)}  [${platforms}]`);
