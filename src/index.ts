@@ -214,7 +214,8 @@ export type {
   PushStats,
   SparseIndexPolicy,
 } from "./verbs/push-bundle.js";
-export { digestChanges, formatDigestMap } from "./verbs/digest-map.js";
+export { formatDigestMap } from "./verbs/digest-map.js";
+export { filteredImages, type FilteredImage } from "./plan/filtered-images.js";
 export type { MappingRule } from "./ref/target-name.js";
 export {
   mirrorConfig,

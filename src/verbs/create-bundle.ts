@@ -17,6 +17,7 @@ import type { Lock } from "../plan/lock-types.js";
 import { computeTotals } from "../plan/totals.js";
 import { withoutAttached } from "../plan/without-attached.js";
 import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
+import { findFilteredImages, type FilteredImage } from "./filtered-images.js";
 import type { ImageSource } from "../store/image-store.js";
 import { RegistryStore } from "../store/registry-store.js";
 import { writeFileAtomic } from "../stream/atomic-file.js";
@@ -102,6 +103,8 @@ export interface CreateBundleResult {
   cached: number;
   /** The lock file used (and written, when there was none), or "<object>" for a `lock` given as an object. */
   lockFile: string;
+  /** Multi-platform indexes carried for some platforms only, as sparse indexes: see FilteredImage. */
+  filtered: FilteredImage[];
 }
 
 export interface BundlePart {
@@ -180,6 +183,7 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
     downloaded: fetched.downloaded,
     cached: fetched.cached,
     lockFile,
+    filtered: await findFilteredImages(lock, cache),
   };
 }
 

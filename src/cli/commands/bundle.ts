@@ -3,6 +3,7 @@ import { flag, stringValue, type Command } from "../command.js";
 import { describeContent } from "../counts.js";
 import { writeJson } from "../output.js";
 import { createProgress, showing } from "../progress.js";
+import { tellFiltered } from "../filtered-notes.js";
 import { onBundleEvent } from "../progress-events.js";
 import { parseConcurrency, parseSize } from "../parse.js";
 
@@ -39,7 +40,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
     split: { type: "string" },
   },
   args: [0, 0],
-  async run({ values, remote, io, say, json }) {
+  async run({ values, remote, io, say, log, json }) {
     const platforms = values.platform;
     const split = stringValue(values, "split");
     const { createBundle } = await import("../../verbs/create-bundle.js");
@@ -59,6 +60,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
       }),
     );
     if (json) await writeJson(io.stdout, result);
+    tellFiltered(result.filtered, say, log);
     if (!flag(values, "quiet")) {
       const where = result.parts.length > 1 ? `${result.parts.length} parts` : result.file;
       say(
