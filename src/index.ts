@@ -231,4 +231,5 @@ export {
 export { mirrorHosts, applyRules } from "./plan/mirror-rules.js";
 export { renderMirrorConfig, MIRROR_FORMATS } from "./plan/mirror-formats.js";
 export { serveRegistry, type ServeOptions, type ServedRegistry } from "./serve/server.js";
+export type { CarriedTag } from "./serve/repositories.js";
 export { targetRepository, targetTag, type TargetNameOptions, type TargetNaming } from "./ref/target-name.js";
