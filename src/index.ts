@@ -220,7 +220,8 @@ export type {
   PushStats,
   SparseIndexPolicy,
 } from "./verbs/push-bundle.js";
-export { digestChanges, formatDigestMap, type DigestMapOutcome } from "./verbs/digest-map.js";
+export { formatDigestMap } from "./verbs/digest-map.js";
+export { filteredImages, type FilteredImage } from "./plan/filtered-images.js";
 export type { MappingRule } from "./ref/target-name.js";
 export {
   takeInventory,
@@ -252,6 +253,7 @@ export {
 export { mirrorHosts, applyRules } from "./plan/mirror-rules.js";
 export { renderMirrorConfig, MIRROR_FORMATS } from "./plan/mirror-formats.js";
 export { serveRegistry, type ServeOptions, type ServedRegistry } from "./serve/server.js";
+export type { CarriedTag } from "./serve/repositories.js";
 export { targetRepository, targetTag, type TargetNameOptions, type TargetNaming } from "./ref/target-name.js";
 
 // Signatures

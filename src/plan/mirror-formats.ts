@@ -56,7 +56,7 @@ function containerdFiles(hosts: readonly MirrorHost[], site: MirrorSite): Mirror
   if (split.length > 0) {
     const names = split.map((h) => `${h.host} (${h.rules.map((r) => r.from || "*").join(", ")})`);
     throw new AirlockError(
-      "ERR_UNSUPPORTED",
+      "ERR_USAGE",
       `containerd's hosts.toml maps a whole upstream host to one place, but the mapping names parts of ${names.join(", ")} differently: use --format registries.conf or k3s, or map whole hosts`,
     );
   }

@@ -66,7 +66,8 @@ export class ManifestGraph {
   }
 }
 
-function toNode(descriptor: Descriptor, bytes: Buffer): ManifestNode {
+/** The node of a manifest's bytes. @throws AirlockError when they are no manifest or index. */
+export function toNode(descriptor: Descriptor, bytes: Buffer): ManifestNode {
   const parsed = parseManifest(bytes, descriptor.mediaType, `manifest ${descriptor.digest}`);
   const { digest, size } = descriptor;
   const { mediaType } = parsed;

@@ -5,6 +5,7 @@ import type { Descriptor } from "../oci/types.js";
 import type { AttachedRef } from "../store/layout-attached.js";
 import type { ContentPool } from "./content-pool.js";
 import { ManifestGraph, type ManifestNode } from "./manifest-graph.js";
+import { carriedIndexNode } from "./carried-index.js";
 
 /** What one repository serves: only what its images reach. */
 export interface Repository {
@@ -29,7 +30,18 @@ export interface ServedContent {
   repositories: Map<string, Repository>;
   /** References served (tags and digest-only images). */
   images: number;
+  /** Tags of sparse indexes, answered with an index of the carried platforms (see carried-index.ts). */
+  carried: CarriedTag[];
   pool: ContentPool;
+}
+
+/** A tag served as an index of the carried platforms; its upstream index answers by digest. */
+export interface CarriedTag {
+  reference: string;
+  repository: string;
+  tag: string;
+  upstream: string;
+  served: string;
 }
 
 /**
@@ -46,6 +58,7 @@ export async function buildContent(
   const graph = new ManifestGraph(pool, warn);
   const repositories = new Map<string, Repository>();
   let images = 0;
+  const carried: CarriedTag[] = [];
   for (const source of pool.sources) {
     for (const { reference, descriptor } of source.refs) {
       const target = targetOf(reference, naming, warn);
@@ -56,15 +69,22 @@ export async function buildContent(
         continue;
       }
       const repo = repositoryFor(repositories, target.name);
-      if (target.tag !== undefined) tagImage(repo, target.tag, node.digest, reference, warn);
       await addReachable(graph, repo, node);
+      if (target.tag !== undefined) {
+        const tagged = await tagNode(graph, repo, node);
+        tagImage(repo, target.tag, tagged.digest, reference, warn);
+        if (tagged !== node) {
+          const served = tagged.digest;
+          carried.push({ reference, repository: repo.name, tag: target.tag, upstream: node.digest, served });
+        }
+      }
       images++;
     }
     for (const attached of source.attached) await addAttached(graph, repositories, attached, naming, warn);
   }
   const subjects = subjectIndex(await graph.loaded());
   for (const repo of repositories.values()) await addReferrers(graph, repo, subjects);
-  return { repositories, images, pool };
+  return { repositories, images, carried, pool };
 }
 
 function targetOf(
@@ -79,6 +99,15 @@ function targetOf(
     warn(`not serving ${reference}: ${messageOf(err)}`);
     return undefined;
   }
+}
+
+/** What a tag names: the index of the carried platforms for a sparse index (held by the repository too), else the node. */
+async function tagNode(graph: ManifestGraph, repo: Repository, node: ManifestNode): Promise<ManifestNode> {
+  const carried = await carriedIndexNode(graph, node);
+  if (carried === undefined) return node;
+  repo.manifests.set(carried.digest, carried);
+  repo.blobs.set(carried.digest, carried.bytes.length);
+  return carried;
 }
 
 function repositoryFor(repositories: Map<string, Repository>, name: string): Repository {

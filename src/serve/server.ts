@@ -7,7 +7,7 @@ import { ContentPool } from "./content-pool.js";
 import { createHandler } from "./handler.js";
 import { DEFAULT_LISTEN, parseListen, urlHost, type ListenAddress } from "./listen.js";
 import type { MappingRule } from "../ref/target-name.js";
-import { buildContent } from "./repositories.js";
+import { buildContent, type CarriedTag } from "./repositories.js";
 import { openServedSource } from "./sources.js";
 
 /** A connection that moves no byte either way for this long is closed (a stalled client). */
@@ -43,6 +43,12 @@ export interface ServedRegistry {
   images: number;
   /** Repository names, sorted. */
   repositories: string[];
+  /**
+   * Tags of sparse indexes (filtered multi-platform images), answered with an index of the
+   * carried platforms (a new digest, the one push-bundle writes where a registry refuses the
+   * sparse index); their upstream index still answers by digest. Empty when every tag names its upstream digest.
+   */
+  carried: CarriedTag[];
   /** Stops listening and ends every connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -76,6 +82,7 @@ export async function serveRegistry(sources: string[], options: ServeOptions = {
     host,
     images: content.images,
     repositories: [...content.repositories.keys()].sort(),
+    carried: content.carried,
     close,
   };
 }

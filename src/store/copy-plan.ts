@@ -151,8 +151,11 @@ async function fetchImage(source: ImageSource, d: Descriptor, signal?: AbortSign
   return bytes;
 }
 
-/** A new index of just the chosen children, in their upstream order (its digest is new). */
-function subIndex(index: Index, children: Descriptor[], mediaType: string): PlannedManifest {
+/**
+ * A new index of just the chosen children, in their upstream order (its digest is new): what
+ * push-bundle writes where a sparse index is refused, and what serve answers a tag with.
+ */
+export function subIndex(index: Index, children: Descriptor[], mediaType: string): PlannedManifest {
   const bytes = Buffer.from(JSON.stringify({ ...index, manifests: children }));
   return { descriptor: { mediaType, digest: sha256Digest(bytes), size: bytes.length }, bytes };
 }

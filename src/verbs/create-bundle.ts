@@ -22,6 +22,7 @@ import type { Lock } from "../plan/lock-types.js";
 import { computeTotals } from "../plan/totals.js";
 import { attachedOfKept } from "../plan/narrow-attached.js";
 import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
+import { findFilteredImages, type FilteredImage } from "./filtered-images.js";
 import type { ImageSource } from "../store/image-store.js";
 import { RegistryStore } from "../store/registry-store.js";
 import { writeFileAtomic } from "../stream/atomic-file.js";
@@ -123,6 +124,8 @@ export interface CreateBundleResult {
   lockFile: string;
   /** With `since`: the bases, and the blobs (and bytes) left out. */
   delta?: BundleDelta;
+  /** Multi-platform indexes carried for some platforms only, as sparse indexes: see FilteredImage. */
+  filtered: FilteredImage[];
 }
 
 export interface BundlePart {
@@ -205,6 +208,7 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
     cached: fetched.cached,
     lockFile,
     ...(bases ? { delta: summarizeDelta(full, bases) } : {}),
+    filtered: await findFilteredImages(lock, cache),
   };
 }
 

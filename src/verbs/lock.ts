@@ -14,6 +14,7 @@ import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
 import { ClientPool } from "./client-pool.js";
 import { RegistryResolver } from "./registry-resolver.js";
 import { withLinkedSignal } from "../util/linked-signal.js";
+import { findFilteredImages, type FilteredImage } from "./filtered-images.js";
 
 export { DEFAULT_LIST_FILE };
 
@@ -41,6 +42,11 @@ export interface LockResult {
   lockFile: string;
   /** False when the lock on disk already said exactly this. */
   written: boolean;
+  /**
+   * Multi-platform indexes locked for some of their platforms: at a registry that refuses
+   * sparse indexes their tag will name a new index (judged from the cache; none without one).
+   */
+  filtered: FilteredImage[];
 }
 
 /** What checkImageListLock compares: the list, and its lock as a file or an object. */
@@ -77,9 +83,10 @@ async function runLock(options: LockOptions): Promise<LockResult> {
   const lock = await resolveLock(list, await readLock(lockFile), options);
   const text = encodeLock(lock);
   const existing = await readFile(lockFile, "utf8").catch(() => undefined);
-  if (existing === text) return { list, lock, lockFile, written: false };
+  const filtered = await findFilteredImages(lock, cacheOf(options));
+  if (existing === text) return { list, lock, lockFile, written: false, filtered };
   await writeLock(lockFile, lock);
-  return { list, lock, lockFile, written: true };
+  return { list, lock, lockFile, written: true, filtered };
 }
 
 /** Pins the list against its registries, keeping what `previous` pinned for unchanged entries; writes nothing. */
@@ -90,9 +97,7 @@ export async function resolveLock(
 ): Promise<Lock> {
   const pool = new ClientPool(options, list.registries);
   try {
-    const cache =
-      options.cacheDir === null ? undefined : new BlobDir(options.cacheDir ?? defaultCacheDir(options.env));
-    return await planLock(list, new RegistryResolver(pool, cache), {
+    return await planLock(list, new RegistryResolver(pool, cacheOf(options)), {
       previous,
       update: options.update,
       concurrency: options.concurrency,
@@ -105,6 +110,13 @@ export async function resolveLock(
   } finally {
     await pool.close();
   }
+}
+
+/** The blob cache the lock keeps manifests in, or undefined for `cacheDir: null`. */
+function cacheOf(options: LockOptions): BlobDir | undefined {
+  return options.cacheDir === null
+    ? undefined
+    : new BlobDir(options.cacheDir ?? defaultCacheDir(options.env));
 }
 
 /** Compares the list with its lock, with no network access. */

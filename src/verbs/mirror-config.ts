@@ -52,8 +52,8 @@ export interface MirrorConfigResult {
 /**
  * The runtime configuration for the images of locks or bundles (a file is a
  * bundle when it is a tar, else a lock). Returns the files; writes nothing.
- * @throws AirlockError ERR_USAGE for an unknown format or bad --to, ERR_UNSUPPORTED
- * when the format cannot express the naming, ERR_FILE for an unreadable input.
+ * @throws AirlockError ERR_USAGE for an unknown format, a bad --to, or a naming the format
+ * cannot express; ERR_FILE for an unreadable input.
  */
 export async function mirrorConfig(
   inputs: string[],

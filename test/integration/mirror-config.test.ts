@@ -207,6 +207,20 @@ images:
     assert.equal(commands.length, 1);
   });
 
+  it("a mapping containerd cannot express: push-bundle --mirror-config containerd refuses it (exit 2) before pushing", async () => {
+    const mapping = join(work, "mapping.yaml");
+    await writeFile(mapping, "mappings:\n  - from: docker.io/library\n    to: split/hub\n");
+    const res = await runAirlock([
+      ...["push-bundle", bundle, "--to", `${site.host}/split`, "--mapping", mapping],
+      ...["--journal", join(work, "journal-split"), "--mirror-config", "containerd"],
+      ...["--mirror-config-out", `${join(work, "split-certs.d")}/`],
+    ]);
+    assert.equal(res.code, 2, res.stderr);
+    assert.match(res.stderr, /docker\.io/);
+    const tags = runSkopeo(["list-tags", ...site.skopeoFlags(), `docker://${site.host}/split/hub/tiny`]);
+    await assert.rejects(tags, "nothing was pushed");
+  });
+
   it("k3s registries.yaml: mirrors with the site endpoint and a rewrite under the prefix, in the documented keys", async () => {
     const res = await runAirlock(["mirror-config", bundle, "--to", `${site.host}/site`, "--format", "k3s"]);
     assert.equal(res.code, 0, res.stderr);

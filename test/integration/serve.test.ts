@@ -74,9 +74,14 @@ function reached(image: LockedImage): { digest: string; size: number }[] {
   return all;
 }
 
-/** The image's reference on the server: "HOST/fixtures/app:v1". */
+/**
+ * The image's reference on the server: "HOST/fixtures/app:v1"; by its digest for a filtered
+ * index, whose tag names an index of the carried platforms (test/integration/serve-sparse.test.ts).
+ */
 function servedRef(served: ServedRegistry, image: LockedImage): string {
-  return `${served.host}/${targetRepository(image.reference)}:${targetTag(image.reference) ?? ""}`;
+  const repository = `${served.host}/${targetRepository(image.reference)}`;
+  if (image.reference.endsWith("multi-oci:v2")) return `${repository}@${image.digest}`;
+  return `${repository}:${targetTag(image.reference) ?? ""}`;
 }
 
 describe("airlock serve over a bundle made by the real CLI", () => {

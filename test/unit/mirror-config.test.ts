@@ -77,7 +77,7 @@ describe("mirror formats", () => {
     assert.throws(
       () => renderMirrorConfig("containerd", mirrorHosts(REFS, MAPPED), site),
       (err: unknown) =>
-        err instanceof AirlockError && err.code === "ERR_UNSUPPORTED" && /docker\.io/.test(err.message),
+        err instanceof AirlockError && err.code === "ERR_USAGE" && /docker\.io/.test(err.message),
     );
   });
 

@@ -3,6 +3,7 @@ import { flag, stringValue, type Command } from "../command.js";
 import { count, describeContent } from "../counts.js";
 import { writeJson } from "../output.js";
 import { createProgress, showing } from "../progress.js";
+import { tellFiltered } from "../filtered-notes.js";
 import { onBundleEvent } from "../progress-events.js";
 import { parseConcurrency, parseSize } from "../parse.js";
 import { requiredPolicy } from "./signatures.js";
@@ -76,6 +77,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
         log.warn(`--since ${base.file} shares no layer or config with this lock: it leaves nothing out`);
       }
     }
+    tellFiltered(result.filtered, say, log);
     if (!flag(values, "quiet")) {
       const where = result.parts.length > 1 ? `${result.parts.length} parts` : result.file;
       say(

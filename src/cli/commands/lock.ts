@@ -7,6 +7,7 @@ import { ExitCode } from "../exit-codes.js";
 import { writeJson, writeOut } from "../output.js";
 import { parseConcurrency } from "../parse.js";
 import { createProgress, showing } from "../progress.js";
+import { tellFiltered } from "../filtered-notes.js";
 
 const FILE_OPTION = { file: { type: "string", short: "f" } } as const;
 
@@ -63,7 +64,11 @@ the last lock keep their pins; nothing is written if any entry fails.
       }),
     );
     const t = result.lock.totals;
-    if (json) await writeJson(io.stdout, { lockFile: result.lockFile, written: result.written, totals: t });
+    if (json) {
+      const { lockFile, written, filtered } = result;
+      await writeJson(io.stdout, { lockFile, written, totals: t, filtered });
+    }
+    tellFiltered(result.filtered, say, log);
     const platforms = result.lock.entries.flatMap((e) => e.images.flatMap((i) => i.platforms)).length;
     const what = `${describeContent({ ...t, platforms })}, ${formatBytes(t.bytes)} (${formatBytes(t.bytesWithoutDedup)} without sharing)`;
     say(result.written ? `wrote ${result.lockFile}: ${what}` : `${result.lockFile} is up to date: ${what}`);

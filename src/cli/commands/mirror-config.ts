@@ -132,6 +132,18 @@ export function mirrorRequestOf(values: OptionValues): MirrorRequest | undefined
   return { format: format as MirrorFormat, output };
 }
 
+/** Renders the push's mirror configuration once before the push, so a naming it cannot express stops the run first. */
+export async function checkPushMirrorConfig(
+  request: MirrorRequest | undefined,
+  bundles: string[],
+  to: string,
+  ctx: Pick<CommandContext, "values" | "remote">,
+): Promise<void> {
+  if (request === undefined) return;
+  const { mirrorConfig } = await import("../../verbs/mirror-config.js");
+  await mirrorConfig(bundles, { ...mirrorFlags(ctx.values, ctx.remote), format: request.format, to });
+}
+
 /**
  * After a push with no failures, the mirror configuration for what it pushed,
  * plain HTTP when the push spoke it. Returns what was written.

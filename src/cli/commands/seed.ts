@@ -8,7 +8,7 @@ import { parseConcurrency, parseSize } from "../parse.js";
 import { createProgress, showing } from "../progress.js";
 import { onPushEvent, onVerifyEvent } from "../progress-events.js";
 import { reportFailures } from "../report.js";
-import { mirrorRequestOf, writePushMirrorConfig } from "./mirror-config.js";
+import { checkPushMirrorConfig, mirrorRequestOf, writePushMirrorConfig } from "./mirror-config.js";
 import { requiredPolicy } from "./signatures.js";
 
 export const verifyBundleCommand: Command = {
@@ -142,6 +142,7 @@ Images that fail for the same reason are told in one line, before what was pushe
     if (to === undefined) throw new AirlockError("ERR_USAGE", "push-bundle needs --to REGISTRY[/PREFIX]");
     const quiet = flag(values, "quiet");
     const mirrorRequest = mirrorRequestOf(values);
+    await checkPushMirrorConfig(mirrorRequest, positionals, to, { values, remote });
     const { pushBundle } = await import("../../verbs/push-bundle.js");
     const dryRun = flag(values, "dry-run");
     const requireSignatures = await requiredPolicy(values);

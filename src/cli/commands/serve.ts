@@ -1,4 +1,5 @@
 import { DEFAULT_LISTEN } from "../../serve/listen.js";
+import type { ServedRegistry } from "../../serve/server.js";
 import { flag, stringValue, type Command } from "../command.js";
 import { writeJson } from "../output.js";
 
@@ -11,7 +12,10 @@ bundles or parts share their blobs) or OCI layout directories as a read-only OCI
 distribution registry, until Ctrl-C. Repositories are named as push-bundle names them:
 the source reference without its registry host (docker.io/library/busybox:1.36 is
 library/busybox:1.36). Manifests are served byte for byte, so digests hold; each
-repository serves only what its images reach. Writes are refused (405).
+repository serves only what its images reach. Writes are refused (405). A tag of a
+filtered multi-platform image (a sparse index) names an index of the carried platforms,
+the one push-bundle writes where a registry refuses sparse indexes, so "skopeo copy --all"
+by tag works; the upstream index still answers by its digest.
 In a layout directory, an image named with a bare tag ("v1") is served as that tag of a
 repository named after the directory.
   --listen HOST:PORT      where to listen (default ${DEFAULT_LISTEN}; port 0 picks a free one;
@@ -49,12 +53,24 @@ With -v, one line per request on stderr; with --json, {"url","images"} on stdout
       onRequest: flag(values, "verbose") ? (line) => say(`airlock: ${line}`) : undefined,
       signal,
     });
-    if (json) await writeJson(io.stdout, { url: server.url, images: server.images });
+    if (json) await writeJson(io.stdout, { url: server.url, images: server.images, carried: server.carried });
+    say(carriedNote(server.carried));
     say(`serving ${server.images} images at ${server.url}`);
     await untilAborted(signal);
     await server.close();
   },
 };
+
+/** Whether any tag names another digest than upstream: nothing changed is said too. */
+function carriedNote(carried: ServedRegistry["carried"]): string {
+  if (carried.length === 0) return "digests: every tag names its upstream digest";
+  const named = carried
+    .slice(0, 3)
+    .map((c) => `${c.repository}:${c.tag}`)
+    .join(", ");
+  const more = carried.length > 3 ? ` and ${carried.length - 3} more` : "";
+  return `digests: ${carried.length} tags of filtered multi-platform images (${named}${more}) name an index of the carried platforms, a new digest, as push-bundle writes where a registry refuses sparse indexes; their upstream index digests still answer`;
+}
 
 /** Resolves when the signal aborts (Ctrl-C, SIGTERM); never without a signal. */
 function untilAborted(signal: AbortSignal | undefined): Promise<void> {
