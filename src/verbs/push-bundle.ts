@@ -22,7 +22,7 @@ import { hostPlatform } from "./resolve.js";
 import { mapWithSecondPass } from "./second-pass.js";
 import { digestChanges, digestMapBeside, writeDigestMap, type DigestChange } from "./digest-map.js";
 import { pushAttached, type AttachedOutcome } from "./push-attached.js";
-import { isDeltaBundle } from "../bundle/delta-marker.js";
+import { isDeltaBundle } from "../bundle/is-delta.js";
 import type { DeltaCheck } from "./delta-check.js";
 
 export type { ExistingTagPolicy, SparseIndexPolicy } from "../store/copy-graph.js";
@@ -35,7 +35,6 @@ const PUSH_MONOLITHIC_MAX = 1024 * 1024 * 1024;
 const PUSH_CHUNK_SIZE = 32 * 1024 * 1024;
 import { withLinkedSignal } from "../util/linked-signal.js";
 import type { SignaturePolicy } from "../signature/types.js";
-import { requireBundleSignatures } from "./require-signatures.js";
 
 export interface PushBundleOptions extends RemoteOptions {
   /** REGISTRY[/PREFIX]: where the images go. */
@@ -139,7 +138,11 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
   // Every bundle is indexed (its tar checked) before anything is pushed: a damaged one stops the run.
   const sources: BundleSource[] = [];
   for (const file of files) sources.push(await BundleSource.open(file, undefined, options.signal));
-  await requireBundleSignatures(sources, options.requireSignatures, options.signal);
+  if (options.requireSignatures !== undefined) {
+    // Loaded only when asked for: sigstore's verifier and the lock codec cost every other push time.
+    const { requireBundleSignatures } = await import("./require-signatures.js");
+    await requireBundleSignatures(sources, options.requireSignatures, options.signal);
+  }
   const client = await connectRegistry(registry, options);
   const journalFile = options.journalFile ?? defaultJournalPath(`${registry}/${prefix}`, options.env);
   const journal = await PushJournal.open(journalFile);
