@@ -26,6 +26,7 @@ import {
   SCAN_ARTIFACT_TYPE,
 } from "../harness/attached-images.js";
 import { runAirlock } from "../harness/cli.js";
+import { startFaultProxy } from "../harness/fault-proxy.js";
 import { digestTag, type SignedFixture } from "../harness/fixture-images.js";
 import { manifestGet, pushNode } from "../harness/fixture-push.js";
 import { startSeededRegistry } from "../harness/fixtures.js";
@@ -141,6 +142,32 @@ describe("push-bundle, copy, sync and serve carry signatures, attestations, SBOM
     const after = await manifestGet(b.url, REPO, digestTag(signed.node.digest));
     assert.equal(after.digest, before.digest);
     assert.equal((await fallbackIndex(b, signed.node.digest)).manifests.length, 2);
+  });
+
+  it("a registry with the referrers API lists referrers itself: no fallback tag is written", async () => {
+    const b = await emptyTarget();
+    // Distribution 2.8 has no referrers API: a proxy answers it, as a registry that has one would.
+    const proxy = await startFaultProxy(b.url);
+    try {
+      const empty = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] };
+      const api = { kind: "json" as const, status: 200, body: empty, contentType: MediaType.OciIndex };
+      proxy.addRule({ method: "GET", path: /\/referrers\//, times: Infinity, action: api });
+      const run = await runAirlock(pushBundleArgs(bundle, proxy.host, { dir, name: "api" }));
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(
+        proxy.log.some((e) => e.path.includes("/referrers/")),
+        "the push asked for the API",
+      );
+      for (const r of [signed.referrers.sbom, signed.referrers.scan]) {
+        assert.equal(await skopeoDigest(b, `@${r.digest}`), r.digest);
+      }
+      assert.equal(await skopeoDigest(b, digestTag(signed.node.digest, "sig")), signed.signature.digest);
+      const tag = await fetch(`${b.url}/v2/${REPO}/manifests/${digestTag(signed.node.digest)}`);
+      await tag.arrayBuffer();
+      assert.equal(tag.status, 404);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("a fallback index already in the target with another referrer is merged, that referrer kept", async () => {
