@@ -178,6 +178,18 @@ describe("push-bundle, copy, sync and serve carry signatures, attestations, SBOM
     });
     await pushNode(b.url, REPO, other, []);
     await pushNode(b.url, REPO, buildReferrersIndex([other]), [digestTag(signed.node.digest)]);
+    const dry = await runAirlock([
+      ...pushBundleArgs(bundle, b.host, { dir, name: "merge-dry" }),
+      "--dry-run",
+    ]);
+    assert.equal(dry.code, 0, dry.stderr);
+    const planned = JSON.parse(dry.stdout.toString()) as PushBundleResult;
+    assert.ok(planned.images[0]?.attached?.every((a) => a.status === "would-copy"));
+    assert.deepEqual(
+      (await fallbackIndex(b, signed.node.digest)).manifests.map((d) => d.digest),
+      [other.digest],
+      "a dry run writes nothing",
+    );
     await push(bundle, b, "merge");
     const index = await fallbackIndex(b, signed.node.digest);
     assert.deepEqual(
