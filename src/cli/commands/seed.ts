@@ -1,7 +1,7 @@
 import { AirlockError } from "../../errors.js";
 import { formatBytes } from "../../plan/diff-format.js";
 import { flag, stringValue, type Command, type OptionValues } from "../command.js";
-import { describeContent } from "../counts.js";
+import { count, describeContent } from "../counts.js";
 import type { PushBundleResult } from "../../verbs/push-bundle.js";
 import { writeJson, writeOut } from "../output.js";
 import { parseConcurrency, parseSize } from "../parse.js";
@@ -30,7 +30,8 @@ fails, naming each problem.
     );
     if (json) return void (await writeJson(io.stdout, reports));
     for (const r of reports) {
-      say(`${r.file}: ok (${describeContent(r)}, ${formatBytes(r.bytes)} verified)`);
+      const attached = r.attached > 0 ? `, ${count(r.attached, "attached manifest")}` : "";
+      say(`${r.file}: ok (${describeContent(r)}${attached}, ${formatBytes(r.bytes)} verified)`);
     }
   },
 };
