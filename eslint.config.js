@@ -14,11 +14,24 @@ const MAY_IMPORT = {
   stream: ["util", "oci"],
   registry: ["util", "oci", "ref", "stream"],
   store: ["util", "oci", "ref", "stream", "registry"],
-  imagelist: ["util", "oci", "ref", "registry"],
+  signature: ["util", "oci", "ref", "stream", "registry", "store"],
+  imagelist: ["util", "oci", "ref", "registry", "signature"],
   plan: ["util", "oci", "ref", "imagelist"],
   bundle: ["util", "oci", "ref", "stream", "registry", "store", "plan"],
   serve: ["util", "oci", "ref", "stream", "registry", "store", "plan", "bundle"],
-  verbs: ["util", "oci", "ref", "stream", "registry", "store", "imagelist", "plan", "bundle", "serve"],
+  verbs: [
+    "util",
+    "oci",
+    "ref",
+    "stream",
+    "registry",
+    "store",
+    "signature",
+    "imagelist",
+    "plan",
+    "bundle",
+    "serve",
+  ],
 };
 const FOLDERS = [...Object.keys(MAY_IMPORT), "cli"];
 

@@ -15,6 +15,7 @@ rows.push(...(await lockBench()));
 const bundle = await bundleBench();
 rows.push(...bundle.rows);
 try {
+  rows.push(...(await (await import("./delta.js")).deltaBench(bundle.state)));
   rows.push(...(await pushBench(bundle.state)));
 } finally {
   await bundle.state.source.stop();

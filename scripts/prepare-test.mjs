@@ -1,5 +1,5 @@
 // Runs before `npm test`: installs node_modules if missing, and makes sure the
-// tools the integration tests drive (docker-registry, skopeo, openssl, umoci) are on
+// tools the integration tests drive (docker-registry, skopeo, openssl, umoci, containerd's ctr) are on
 // PATH, installing them with apt-get when running as root. Silent when all is there.
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
@@ -7,7 +7,14 @@ import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Command on PATH -> Debian package that provides it. */
-const TOOLS = { "docker-registry": "docker-registry", skopeo: "skopeo", openssl: "openssl", umoci: "umoci" };
+const TOOLS = {
+  "docker-registry": "docker-registry",
+  skopeo: "skopeo",
+  openssl: "openssl",
+  umoci: "umoci",
+  containerd: "containerd",
+  ctr: "containerd",
+};
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 

@@ -28,7 +28,12 @@ export type ErrorCode =
   | "ERR_IMAGELIST_INVALID"
   | "ERR_LOCK_STALE"
   | "ERR_LOCK_INVALID"
-  | "ERR_BUNDLE_CORRUPT";
+  | "ERR_BUNDLE_CORRUPT"
+  | "ERR_INVENTORY_INVALID"
+  | "ERR_DELTA_BASE_MISSING"
+
+  /** An image's signature (or attestation) is missing or does not satisfy the signature policy. */
+  | "ERR_SIGNATURE_POLICY";
 
 export interface AirlockErrorOptions {
   cause?: unknown;

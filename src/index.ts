@@ -180,7 +180,8 @@ export {
   type LockResult,
 } from "./verbs/lock.js";
 export type { ListSource } from "./verbs/list-input.js";
-export { diffLockFiles } from "./verbs/diff.js";
+export { diffLockFiles, diffLockBytes } from "./verbs/diff.js";
+export { deltaSize, type ContentSize, type DeltaImageSize, type DeltaSize } from "./plan/diff-bytes.js";
 export {
   createBundle,
   type CreateBundleOptions,
@@ -188,13 +189,15 @@ export {
   type BundleEvent,
 } from "./verbs/create-bundle.js";
 export type { BundlePart } from "./verbs/create-bundle.js";
+export type { BundleDelta } from "./bundle/delta.js";
+export type { DeltaBase, DeltaBaseKind, DeltaMarker, DeltaOmitted } from "./plan/delta-types.js";
 export type { FetchProgress } from "./bundle/fetch.js";
 export { BundleReader, type BundleRef } from "./store/bundle-reader.js";
 export type { AttachedRef } from "./store/layout-attached.js";
 export type { BlobLocation, IndexOptions, TarIndex } from "./store/bundle-index.js";
 export type { HashPool } from "./bundle/hash-pool.js";
 export { bundleLock } from "./bundle/bundle-lock.js";
-export { verifyBundle, type VerifyReport } from "./bundle/verify.js";
+export { verifyBundle, type DeltaNeeds, type VerifyReport } from "./bundle/verify.js";
 export {
   inspectBundle,
   verifyBundles,
@@ -210,7 +213,56 @@ export {
   type PushBundleResult,
   type PushEvent,
 } from "./verbs/push-bundle.js";
-export type { ExistingTagPolicy, ImageOutcome, PushStats, SparseIndexPolicy } from "./verbs/push-bundle.js";
+export type {
+  DigestChange,
+  ExistingTagPolicy,
+  ImageOutcome,
+  PushStats,
+  SparseIndexPolicy,
+} from "./verbs/push-bundle.js";
+export { digestChanges, formatDigestMap, type DigestMapOutcome } from "./verbs/digest-map.js";
 export type { MappingRule } from "./ref/target-name.js";
+export {
+  takeInventory,
+  type InventoryEvent,
+  type InventoryOptions,
+  type InventoryResult,
+} from "./verbs/inventory.js";
+export type {
+  Inventory,
+  InventoryBlob,
+  InventoryManifest,
+  InventoryReferrer,
+  InventoryRepository,
+  InventoryTag,
+  InventoryTotals,
+} from "./plan/inventory-types.js";
+export { decodeInventory, encodeInventory } from "./plan/inventory-file.js";
+export {
+  mirrorConfig,
+  writeMirrorConfig,
+  type MirrorConfigOptions,
+  type MirrorConfigResult,
+  type MirrorFile,
+  type MirrorFormat,
+  type MirrorSite,
+  type MirrorHost,
+  type MirrorRule,
+} from "./verbs/mirror-config.js";
+export { mirrorHosts, applyRules } from "./plan/mirror-rules.js";
+export { renderMirrorConfig, MIRROR_FORMATS } from "./plan/mirror-formats.js";
 export { serveRegistry, type ServeOptions, type ServedRegistry } from "./serve/server.js";
-export { targetRepository, targetTag, type TargetNameOptions } from "./ref/target-name.js";
+export { targetRepository, targetTag, type TargetNameOptions, type TargetNaming } from "./ref/target-name.js";
+
+// Signatures
+export {
+  verifySignatures,
+  type VerifySignaturesOptions,
+  type VerifySignaturesResult,
+} from "./verbs/verify-signatures.js";
+export type {
+  CertificateIdentity,
+  ImageVerdict,
+  SignatureFailure,
+  SignaturePolicy,
+} from "./signature/types.js";

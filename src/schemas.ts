@@ -10,7 +10,12 @@ import { readFileSync } from "node:fs";
 /** Set only in the one-file build: schema file name → parsed schema. */
 declare const AIRLOCK_EMBEDDED_SCHEMAS: Record<string, object> | undefined;
 
-export type SchemaName = "airlock.schema.json" | "airlock-lock.schema.json";
+export type SchemaName =
+  | "airlock.schema.json"
+  | "airlock-lock.schema.json"
+  | "airlock-inventory.schema.json"
+  | "airlock-delta.schema.json"
+  | "airlock-signature-policy.schema.json";
 
 const loaded = new Map<SchemaName, object>();
 

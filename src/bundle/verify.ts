@@ -5,6 +5,8 @@ import type { Descriptor } from "../oci/types.js";
 import type { Lock, LockedImage } from "../plan/lock-types.js";
 import { bundleLock } from "./bundle-lock.js";
 import { attachedProblems } from "./verify-attached.js";
+import { bundleDeltaMarker } from "./delta-marker.js";
+import type { DeltaBase, DeltaOmitted } from "../plan/delta-types.js";
 import { BundleReader } from "../store/bundle-reader.js";
 import { HashPool } from "./hash-pool.js";
 import type { IndexOptions } from "../store/bundle-index.js";
@@ -22,6 +24,15 @@ export interface VerifyReport {
   bytes: number;
   /** Empty when the bundle is sound. */
   problems: string[];
+  /** A delta bundle: its bases, and the configs and layers it needs the target to hold. */
+  delta?: DeltaNeeds;
+}
+
+/** What a delta bundle needs from the target: the blobs it leaves out, each with the base that holds it. */
+export interface DeltaNeeds {
+  bases: DeltaBase[];
+  needs: DeltaOmitted[];
+  bytes: number;
 }
 
 /**
@@ -44,7 +55,9 @@ async function runVerify(file: string, options: IndexOptions): Promise<VerifyRep
     await pool.close();
   }
   const problems = [...reader.index.corrupt];
-  const walk: GraphWalk = { problems, manifests: new Set() };
+  const marker = bundleDeltaMarker(reader);
+  const omitted = new Set(marker?.omitted.map((o) => o.digest));
+  const walk: GraphWalk = { problems, manifests: new Set(), omitted };
   const layout = reader.index.metadata.get("oci-layout")?.toString("utf8");
   if (layout === undefined || !/"imageLayoutVersion"\s*:\s*"1\.0\.0"/.test(layout)) {
     problems.push("oci-layout is missing or not version 1.0.0");
@@ -74,6 +87,9 @@ async function runVerify(file: string, options: IndexOptions): Promise<VerifyRep
     attached: attached.length,
     bytes,
     problems: dedupe(problems),
+    ...(marker !== undefined
+      ? { delta: { bases: marker.bases, needs: marker.omitted, bytes: marker.bytesOmitted } }
+      : {}),
   };
 }
 
@@ -94,6 +110,8 @@ function requiredChildren(lock: Lock): Map<string, Set<string>> {
 interface GraphWalk {
   problems: string[];
   manifests: Set<string>;
+  /** A delta's left-out configs and layers: absent by design, held by the target. */
+  omitted: Set<string>;
 }
 
 async function checkGraph(
@@ -106,7 +124,8 @@ async function checkGraph(
 ): Promise<void> {
   const at = reader.index.blobs.get(descriptor.digest);
   if (at === undefined) {
-    const mayLack = isChild && required !== undefined && !required.has(descriptor.digest);
+    const leftOut = !isChild && walk.omitted.has(descriptor.digest);
+    const mayLack = leftOut || (isChild && required !== undefined && !required.has(descriptor.digest));
     if (!mayLack) walk.problems.push(`${where}: ${descriptor.digest} is not in the bundle`);
     return;
   }

@@ -17,6 +17,8 @@ export const ExitCode = {
   Integrity: 6,
   /** The registry answered with an error or something airlock does not support. */
   Registry: 7,
+  /** An image's signature or attestation is missing or does not satisfy the signature policy. */
+  SignaturePolicy: 8,
   /** A bug in airlock: please report it with the stack trace printed. */
   Internal: 70,
   /** Interrupted (Ctrl-C). */
@@ -47,7 +49,11 @@ const BY_CODE: Record<ErrorCode, number> = {
   ERR_TOO_LARGE: ExitCode.Registry,
   ERR_LOCK_STALE: ExitCode.Failure,
   ERR_LOCK_INVALID: ExitCode.Usage,
+  ERR_INVENTORY_INVALID: ExitCode.Usage,
+  /** A delta bundle's target lacks blobs the delta leaves out. */
+  ERR_DELTA_BASE_MISSING: ExitCode.NotFound,
   ERR_ABORTED: ExitCode.Interrupted,
+  ERR_SIGNATURE_POLICY: ExitCode.SignaturePolicy,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

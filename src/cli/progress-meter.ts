@@ -1,7 +1,7 @@
 import { formatBytes } from "../plan/diff-format.js";
 
 /** What a phase counts: bytes (shown in KiB, MiB…) or images. */
-export type ProgressUnit = "bytes" | "images";
+export type ProgressUnit = "bytes" | "images" | "repositories";
 
 /** The rate is measured over the last few seconds, so it follows the transfer as it speeds up or stalls. */
 const RATE_WINDOW_MS = 5_000;
@@ -96,12 +96,12 @@ export class Meter {
 
 /** `12.3 MiB / 41.9 MiB`, or `3 / 10 images`. */
 export function formatAmount(unit: ProgressUnit, done: number, total: number): string {
-  return unit === "bytes" ? `${formatBytes(done)} / ${formatBytes(total)}` : `${done} / ${total} images`;
+  return unit === "bytes" ? `${formatBytes(done)} / ${formatBytes(total)}` : `${done} / ${total} ${unit}`;
 }
 
 /** `8.1 MiB/s`, or `2.5 images/s`. */
 export function formatRate(unit: ProgressUnit, perSecond: number): string {
-  return unit === "bytes" ? `${formatBytes(Math.round(perSecond))}/s` : `${perSecond.toFixed(1)} images/s`;
+  return unit === "bytes" ? `${formatBytes(Math.round(perSecond))}/s` : `${perSecond.toFixed(1)} ${unit}/s`;
 }
 
 /** `0s`, `42s`, `4m05s`, `1h02m`. */

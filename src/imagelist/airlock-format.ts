@@ -9,6 +9,7 @@ import { readRegistries } from "./registries.js";
 import { loadAirlockSchema, schemaErrors } from "./schema-check.js";
 import { reportSchemaErrors, type SchemaMessages } from "./schema-messages.js";
 import type { ImageList } from "./types.js";
+import { readVerify } from "./verify.js";
 
 const PLATFORMS_EXPECTED = 'must be "all" or a list of platforms such as [linux/amd64, linux/arm64]';
 
@@ -45,6 +46,8 @@ export function readAirlockList(value: unknown, ctx: ReadContext): ImageList {
       const entry = readImage(item, ["images", i], platforms, ctx);
       const attached = readAttached(root.defaults, item);
       if (entry !== undefined && attached !== undefined) entry.entry.attached = attached;
+      const verify = readVerify(item, ctx.dir);
+      if (entry !== undefined && verify !== undefined) entry.entry.verify = verify;
       if (entry !== undefined) read.push(entry);
     });
   }

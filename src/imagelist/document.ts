@@ -4,6 +4,8 @@
  * the checks a schema cannot make), so these types help a caller and promise nothing more.
  */
 
+import type { SignaturePolicy } from "../signature/types.js";
+
 /** "all", or platforms written os/arch[/variant]: ["linux/amd64", "linux/arm64"]. */
 export type PlatformsDocument = "all" | string[];
 
@@ -20,6 +22,8 @@ export interface RegistryDocument {
   proxy?: string | false;
   /** "30s", "2m", "500ms", or seconds. */
   timeout?: string | number;
+  /** The signatures create-bundle requires of this registry's images. */
+  verify?: SignaturePolicy;
 }
 
 /** One image with options; at most one tag selector besides a tag or digest in `ref`. */
@@ -36,6 +40,8 @@ export interface ImageEntryDocument {
   referrers?: boolean;
   /** Only referrers of these artifact types (default: all). */
   artifactTypes?: string[];
+  /** The signatures create-bundle requires of this entry's images (overrides the registry's). */
+  verify?: SignaturePolicy;
 }
 
 /** An airlock.yaml document. */

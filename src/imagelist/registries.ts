@@ -9,6 +9,7 @@ import { entriesOf, isRecord, type ReadContext } from "./context.js";
 import type { Path } from "./paths.js";
 import type { Reporter } from "./problems.js";
 import type { RegistrySettings } from "./types.js";
+import { readVerify } from "./verify.js";
 
 /** Normalises a registry host written at `path`; reports ERR_REF_INVALID's message there. */
 export function checkRegistryHost(
@@ -71,6 +72,8 @@ function readSettings(s: Record<string, unknown>, at: Path, ctx: ReadContext): R
     out.passwordEnv = creds.passwordEnv;
   }
   readNetwork(s, at, ctx, out);
+  const verify = readVerify(s, ctx.dir);
+  if (verify !== undefined) out.verify = verify;
   if (typeof s.mirror === "string" && s.mirror !== "") {
     const mirror = checkRegistryHost(s.mirror, [...at, "mirror"], ctx.reporter, "value");
     if (mirror !== undefined) out.mirror = mirror;

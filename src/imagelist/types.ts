@@ -4,6 +4,8 @@
  * Data only; the planner reads nothing else.
  */
 
+import type { SignaturePolicy } from "../signature/types.js";
+
 /**
  * Where something was written, for messages: "airlock.yaml:14:5". A list given as an object
  * has no text to point into: its file is "<object>", line and column 0, and the path says where.
@@ -43,6 +45,8 @@ export interface ImageEntry {
   optionalPlatforms: boolean;
   /** What attached content to carry; absent: whatever is attached (signatures and every referrer). */
   attached?: AttachedPolicy;
+  /** The signature policy create-bundle enforces for this entry's images (paths absolute); overrides the registry's. */
+  verify?: SignaturePolicy;
 }
 
 /** Which content attached to an image (by cosign's tags or as OCI 1.1 referrers) is carried with it. */
@@ -74,6 +78,8 @@ export interface RegistrySettings {
   timeoutMs?: number;
   /** How long a failing request keeps retrying, in ms (0: no retries), overriding --retry-for. */
   retryForMs?: number;
+  /** The signature policy create-bundle enforces for this registry's images (paths absolute). */
+  verify?: SignaturePolicy;
 }
 
 export type InputFormat = "airlock" | "skopeo-sync" | "mindthegap" | "text";

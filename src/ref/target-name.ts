@@ -39,10 +39,17 @@ export function targetName(
 
 /** The target repository for a source reference under the rules, or undefined when none applies. */
 export function mapRepository(reference: string, rules: readonly MappingRule[]): string | undefined {
+  const best = matchingRule(reference, rules);
+  return best === undefined
+    ? undefined
+    : best.to + formatRepository(parseReference(reference)).slice(best.from.length);
+}
+
+/** The rule that names a source reference: the longest `from` that is its repository or a prefix of it at a "/". */
+export function matchingRule(reference: string, rules: readonly MappingRule[]): MappingRule | undefined {
   const source = formatRepository(parseReference(reference));
   const matches = rules.filter((r) => source === r.from || source.startsWith(`${r.from}/`));
-  const best = [...matches].sort((a, b) => b.from.length - a.from.length)[0];
-  return best === undefined ? undefined : best.to + source.slice(best.from.length);
+  return [...matches].sort((a, b) => b.from.length - a.from.length)[0];
 }
 
 /**

@@ -44,6 +44,11 @@ export class RegistryClient {
     return this.#t.registry;
   }
 
+  /** The base URL ("https://host:port") the registry is reached at; asks the registry only while the scheme is unknown. */
+  async origin(options: CallOptions = {}): Promise<string> {
+    return await this.#t.origin(options.signal);
+  }
+
   /** What was retried so far (requests repeated, uploads recovered, downloads resumed; reconnects apart). */
   get stats(): Readonly<TransportStats> {
     return this.#t.stats;

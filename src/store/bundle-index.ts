@@ -12,9 +12,12 @@ import { TAR_END_BYTES } from "./tar-layout.js";
 /** Name of the lock carried at the bundle's root. */
 export const BUNDLE_LOCK_NAME = "airlock.lock";
 
+/** Name of a delta bundle's marker at the bundle's root: its bases and the blobs it leaves out. */
+export const DELTA_MARKER_NAME = "airlock-delta.json";
+
 /** Small files of the layout read into memory (index.json, the lock) are capped at this size. */
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;
-const METADATA = new Set(["oci-layout", "index.json", BUNDLE_LOCK_NAME]);
+const METADATA = new Set(["oci-layout", "index.json", BUNDLE_LOCK_NAME, DELTA_MARKER_NAME]);
 const DIRECTORIES = new Set(["blobs/", "blobs/sha256/"]);
 const BLOB_NAME = /^blobs\/sha256\/([a-f0-9]{64})$/;
 
@@ -26,7 +29,7 @@ export interface BlobLocation {
 
 export interface TarIndex {
   file: string;
-  /** oci-layout, index.json and airlock.lock, when present. */
+  /** oci-layout, index.json, airlock.lock and (for a delta) airlock-delta.json, when present. */
   metadata: Map<string, Buffer>;
   /** Every blob by digest, where its bytes are in the tar. */
   blobs: Map<string, BlobLocation>;

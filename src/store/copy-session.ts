@@ -99,6 +99,11 @@ export class CopySession {
     return this.options.signal;
   }
 
+  /** Learns that `repository` of `registry` holds the blob (checked by the caller): later copies mount from there. */
+  knownAt(registry: string, digest: string, repository: string): void {
+    this.#knownIn(registry).set(digest, repository);
+  }
+
   /**
    * Makes a blob present in `target`, once per target and digest in this
    * session: mount it from a repository of the same registry known to hold

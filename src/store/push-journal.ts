@@ -58,6 +58,12 @@ export class PushJournal {
     return out;
   }
 
+  /** Every blob recorded in `repo`, in the order first recorded. */
+  digestsIn(repo: string): string[] {
+    const prefix = `${repo}@`;
+    return [...this.#done].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  }
+
   async record(repo: string, digest: string): Promise<void> {
     if (this.has(repo, digest)) return;
     this.#done.add(key({ repo, digest }));

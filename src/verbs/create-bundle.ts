@@ -6,6 +6,11 @@ import { CachingFetcher } from "../bundle/caching-fetcher.js";
 import type { FetchProgress } from "../bundle/fetch.js";
 import { BUNDLE_LOCK_NAME, OCI_LAYOUT_BYTES, indexJsonBytes } from "../bundle/layout.js";
 import { splitLock } from "../bundle/split.js";
+import { deltaBundlePath, planDelta, summarizeDelta, type BundleDelta } from "../bundle/delta.js";
+import { encodeDeltaMarker } from "../plan/delta-file.js";
+import type { DeltaBaseContent } from "../plan/delta-types.js";
+import { DELTA_MARKER_NAME } from "../store/bundle-index.js";
+import { readDeltaBases } from "./delta-bases.js";
 import { tarSize } from "../store/tar-layout.js";
 import { writeLayoutTar } from "../bundle/bundle-tar.js";
 import { AirlockError } from "../errors.js";
@@ -32,6 +37,8 @@ import {
 import { defaultLockFile, lockImageList, resolveLock } from "./lock.js";
 import type { RemoteOptions } from "./options.js";
 import { withLinkedSignal } from "../util/linked-signal.js";
+import type { SignaturePolicy } from "../signature/types.js";
+import { requireLockSignatures } from "./require-signatures.js";
 
 export interface CreateBundleOptions extends RemoteOptions, ListSource {
   /**
@@ -56,7 +63,19 @@ export interface CreateBundleOptions extends RemoteOptions, ListSource {
   concurrency?: number;
   /** Split into parts each smaller than this many bytes, each a valid layout of whole images. */
   splitBytes?: number;
+  /**
+   * Make a delta: leave out the configs and layers these bases hold (an inventory.json from the
+   * site, an older lock, an older bundle tar). Every manifest is still carried; the bundle names
+   * its bases and the blobs it leaves out (airlock-delta.json), and push-bundle checks the
+   * target holds them before writing anything.
+   */
+  since?: string[];
   onEvent?: (event: BundleEvent) => void;
+  /**
+   * Refuse to write anything unless each image's signature satisfies this policy, checked in
+   * the source registry; an entry's (or its registry's) `verify:` in the list overrides it.
+   */
+  requireSignatures?: SignaturePolicy;
 }
 
 /**
@@ -102,6 +121,8 @@ export interface CreateBundleResult {
   cached: number;
   /** The lock file used (and written, when there was none), or "<object>" for a `lock` given as an object. */
   lockFile: string;
+  /** With `since`: the bases, and the blobs (and bytes) left out. */
+  delta?: BundleDelta;
 }
 
 export interface BundlePart {
@@ -147,9 +168,13 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
   );
   const lockFile = source.lockFile;
   const lock = narrowPlatforms(await currentLock(list, source, options), options.platforms);
-  const output = options.output ?? defaultBundlePath(list.file, encodeLock(lock));
-  const all = planBundleContent(lock);
-  const plans = planParts(lock, output, options.splitBytes);
+  await requireLockSignatures(lock, list, options.requireSignatures, options);
+  const bases = options.since?.length ? await readDeltaBases(options.since, options.signal) : undefined;
+  const fullPath = (): string => defaultBundlePath(list.file, encodeLock(lock));
+  const output = options.output ?? (bases ? deltaBundlePath(fullPath(), bases) : fullPath());
+  const full = planBundleContent(lock);
+  const all = bases ? planDelta(full, bases).content : full;
+  const plans = planParts(lock, output, options.splitBytes, bases);
   const tarBytes = plans.reduce((n, p) => n + p.tarBytes, 0);
   const cache = new BlobDir(options.cacheDir ?? defaultCacheDir(options.env ?? process.env));
   await prepareOutput(output, options.output === undefined);
@@ -179,6 +204,7 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
     downloaded: fetched.downloaded,
     cached: fetched.cached,
     lockFile,
+    ...(bases ? { delta: summarizeDelta(full, bases) } : {}),
   };
 }
 
@@ -196,13 +222,20 @@ function countContent(
   };
 }
 
-function planParts(lock: Lock, output: string, splitBytes: number | undefined): PartPlan[] {
+function planParts(
+  lock: Lock,
+  output: string,
+  splitBytes: number | undefined,
+  bases: DeltaBaseContent[] | undefined,
+): PartPlan[] {
   const plan = (l: Lock, out: string): PartPlan => {
-    const content = planBundleContent(l);
+    const delta = bases && planDelta(planBundleContent(l), bases);
+    const content = delta?.content ?? planBundleContent(l);
     const files = [
       { name: "oci-layout", bytes: OCI_LAYOUT_BYTES },
       { name: "index.json", bytes: indexJsonBytes(content.images, content.attached) },
       { name: BUNDLE_LOCK_NAME, bytes: Buffer.from(encodeLock(l)) },
+      ...(delta ? [{ name: DELTA_MARKER_NAME, bytes: Buffer.from(encodeDeltaMarker(delta.marker)) }] : []),
     ];
     const tarBytes = tarSize([
       ...files.map((f) => f.bytes.length),

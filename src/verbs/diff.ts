@@ -3,6 +3,7 @@ import { basename, dirname } from "node:path";
 import { promisify } from "node:util";
 import { AirlockError } from "../errors.js";
 import { diffLocks, type LockDiff } from "../plan/diff.js";
+import { deltaSize, type DeltaSize } from "../plan/diff-bytes.js";
 import { decodeLock } from "../plan/lock-file.js";
 import { readLock } from "./lock-io.js";
 import type { Lock } from "../plan/lock-types.js";
@@ -14,11 +15,27 @@ const run = promisify(execFile);
  * the version committed in git (HEAD), as a pull-request reviewer sees it.
  */
 export async function diffLockFiles(oldFile: string, newFile?: string): Promise<LockDiff> {
+  const [before, after] = await readPair(oldFile, newFile);
+  return diffLocks(before, after);
+}
+
+/**
+ * What a delta bundle of the new lock made against the old one
+ * (`create-bundle --since OLD`) would carry, per image: every manifest, and
+ * only the configs and layers the old lock does not pin. With only
+ * `oldFile`, it is compared with its version committed in git (HEAD).
+ */
+export async function diffLockBytes(oldFile: string, newFile?: string): Promise<DeltaSize> {
+  const [before, after] = await readPair(oldFile, newFile);
+  return deltaSize(before, after);
+}
+
+async function readPair(oldFile: string, newFile: string | undefined): Promise<[Lock, Lock]> {
   if (newFile === undefined) {
     const current = await mustRead(oldFile);
-    return diffLocks(await committedLock(oldFile), current);
+    return [await committedLock(oldFile), current];
   }
-  return diffLocks(await mustRead(oldFile), await mustRead(newFile));
+  return [await mustRead(oldFile), await mustRead(newFile)];
 }
 
 async function mustRead(file: string): Promise<Lock> {

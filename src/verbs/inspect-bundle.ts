@@ -1,6 +1,8 @@
 import { stat } from "node:fs/promises";
 import { bundleLock } from "../bundle/bundle-lock.js";
 import type { LockedArtifact } from "../plan/lock-types.js";
+import { bundleDeltaMarker } from "../bundle/delta-marker.js";
+import type { DeltaBase } from "../plan/delta-types.js";
 import { BundleReader } from "../store/bundle-reader.js";
 import type { AttachedRef } from "../store/layout-attached.js";
 import { bundleManifestDigests } from "../bundle/manifest-set.js";
@@ -43,6 +45,8 @@ export interface BundleSummary {
   /** The other files under blobs/: configs and layers. */
   blobs: number;
   bytes: number;
+  /** A delta bundle: the bases it was made against, and the configs and layers it leaves out (the bytes it saves). */
+  delta?: { bases: DeltaBase[]; blobsOmitted: number; bytesOmitted: number };
 }
 
 /** What a bundle holds: images, tags, platforms and sizes, from index.json and the bundled lock. */
@@ -77,7 +81,18 @@ export async function inspectBundle(file: string): Promise<BundleSummary> {
   });
   const bytes = [...reader.index.blobs.values()].reduce((n, b) => n + b.size, 0);
   const manifests = (await bundleManifestDigests(reader)).size;
-  return { file, images, manifests, blobs: reader.index.blobs.size - manifests, bytes };
+  const marker = bundleDeltaMarker(reader);
+  const delta =
+    marker === undefined
+      ? {}
+      : {
+          delta: {
+            bases: marker.bases,
+            blobsOmitted: marker.omitted.length,
+            bytesOmitted: marker.bytesOmitted,
+          },
+        };
+  return { file, images, manifests, blobs: reader.index.blobs.size - manifests, bytes, ...delta };
 }
 
 function summaryAttached(a: AttachedRef, locked: LockedArtifact | undefined): BundleSummaryAttached {

@@ -20,9 +20,13 @@ import type { RegistryClient } from "../registry/client.js";
 import type { RemoteOptions } from "./options.js";
 import { hostPlatform } from "./resolve.js";
 import { mapWithSecondPass } from "./second-pass.js";
+import { digestChanges, digestMapBeside, writeDigestMap, type DigestChange } from "./digest-map.js";
 import { pushAttached, type AttachedOutcome } from "./push-attached.js";
+import { isDeltaBundle } from "../bundle/delta-marker.js";
+import type { DeltaCheck } from "./delta-check.js";
 
 export type { ExistingTagPolicy, SparseIndexPolicy } from "../store/copy-graph.js";
+export type { DigestChange } from "./digest-map.js";
 /** What a push did (or, in a dry run, would do) with blobs, manifests and tags. */
 export type PushStats = CopyStats;
 
@@ -30,6 +34,8 @@ export type PushStats = CopyStats;
 const PUSH_MONOLITHIC_MAX = 1024 * 1024 * 1024;
 const PUSH_CHUNK_SIZE = 32 * 1024 * 1024;
 import { withLinkedSignal } from "../util/linked-signal.js";
+import type { SignaturePolicy } from "../signature/types.js";
+import { requireBundleSignatures } from "./require-signatures.js";
 
 export interface PushBundleOptions extends RemoteOptions {
   /** REGISTRY[/PREFIX]: where the images go. */
@@ -49,7 +55,11 @@ export interface PushBundleOptions extends RemoteOptions {
   dryRun?: boolean;
   /** The push journal; default under $XDG_STATE_HOME/airlock/push/. */
   journalFile?: string;
+  /** Where the digest map goes (merged with what it holds); default beside the journal (`<journal>.digests`). */
+  digestMapFile?: string;
   onEvent?: (event: PushEvent) => void;
+  /** Refuse to push anything unless each bundled image's signature, read from the bundle, satisfies this policy. */
+  requireSignatures?: SignaturePolicy;
 }
 
 /**
@@ -74,6 +84,12 @@ export interface PushBundleResult {
   journals: string[];
   /** Images that failed for a retryable cause and were tried again at the end of the run. */
   retried: number;
+  /** Images whose top digest at the site is not the upstream one (a refused sparse index): upstream → site. */
+  digestMap: DigestChange[];
+  /** The sed script the digest map was merged into; absent in a dry run. */
+  digestMapFile?: string;
+  /** The registry's base URL as the push reached it ("http://127.0.0.1:5000"); absent when it never answered. */
+  registryUrl?: string;
 }
 
 export interface ImageOutcome {
@@ -82,6 +98,8 @@ export interface ImageOutcome {
   tag?: string;
   /** The digest the target now has for this image. */
   digest: string;
+  /** The top manifest's upstream digest, as the bundle carries it. */
+  upstreamDigest: string;
   status: "pushed" | "unchanged" | "skipped" | "filtered" | "would-push";
   /** Set when a sparse index was replaced by a filtered one. */
   note?: string;
@@ -121,6 +139,7 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
   // Every bundle is indexed (its tar checked) before anything is pushed: a damaged one stops the run.
   const sources: BundleSource[] = [];
   for (const file of files) sources.push(await BundleSource.open(file, undefined, options.signal));
+  await requireBundleSignatures(sources, options.requireSignatures, options.signal);
   const client = await connectRegistry(registry, options);
   const journalFile = options.journalFile ?? defaultJournalPath(`${registry}/${prefix}`, options.env);
   const journal = await PushJournal.open(journalFile);
@@ -138,22 +157,49 @@ async function runPush(files: string[], options: PushBundleOptions): Promise<Pus
     stats: session.stats,
     journals: [journalFile],
     retried: 0,
+    digestMap: [],
   };
   const tally = new BlobTally(
     sources.reduce((n, s) => n + bundleBytes(s), 0),
     (bytesDone, bytesTotal) => options.onEvent?.({ type: "bytes", bytesDone, bytesTotal }),
   );
   try {
+    // A delta's left-out blobs must be in the target before anything is written.
+    await checkDeltas(sources, { client, session, naming, journal: journal.locations(), options });
     for (const [i, source] of sources.entries()) {
       // A blob counts once per bundle, as each bundle's total has it.
       const progress = tallyProgress(tally, (digest) => `${i}:${digest}`);
       await pushOne({ session, client, source, naming, result, options, progress });
+    }
+    if (result.images.length > 0) result.registryUrl = await client.origin({ signal: options.signal });
+    result.digestMap = digestChanges(result.images);
+    if (options.dryRun !== true) {
+      result.digestMapFile = options.digestMapFile ?? digestMapBeside(journalFile);
+      await writeDigestMap(result.digestMapFile, result.digestMap);
     }
   } finally {
     result.stats.retries = client.stats.retries;
     await client.close();
   }
   return result;
+}
+
+/** Every delta among the bundles checked against the target (a bundle pushed earlier in the run counts as there). */
+async function checkDeltas(
+  sources: BundleSource[],
+  run: Pick<DeltaCheck, "client" | "session" | "naming" | "journal"> & { options: PushBundleOptions },
+): Promise<void> {
+  const { options, ...shared } = run;
+  if (!sources.some((s) => isDeltaBundle(s.reader))) return;
+  // Only a delta loads the marker's schema check.
+  const { checkDeltaTarget, deltaMarkerOf } = await import("./delta-check.js");
+  for (const [i, source] of sources.entries()) {
+    const marker = deltaMarkerOf(source);
+    if (marker === undefined) continue;
+    const earlier = sources.slice(0, i);
+    const concurrency = 2 * (options.concurrency ?? 8);
+    await checkDeltaTarget({ ...shared, source, marker, earlier, concurrency, signal: options.signal });
+  }
 }
 
 interface PushRun {
@@ -235,6 +281,7 @@ async function pushImage(
     repository,
     ...(tag !== undefined ? { tag } : {}),
     digest: copied.descriptor.digest,
+    upstreamDigest: top.digest,
     status: pushStatus(copied.status),
     ...(copied.note !== undefined ? { note: copied.note } : {}),
     ...(attached.length > 0 ? { attached } : {}),

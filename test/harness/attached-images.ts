@@ -3,8 +3,10 @@
  * `.sig` (simple-signing payload), `.att` (DSSE envelope) and `.sbom` tags,
  * and OCI 1.1 referrers (manifests with `subject` and `artifactType`) listed
  * in the referrers API's fallback tag `sha256-<hex>` (Distribution 2.8 has no
- * referrers API). Signature bytes are placeholders: nothing here verifies.
+ * referrers API). Without a signer, signature bytes are placeholders that verify
+ * with nothing (fixtures/signed:v1); signed-images.ts passes real signers.
  */
+import { dsse } from "@sigstore/core";
 import { MediaType } from "../../src/oci/media-types.js";
 import type { ImageManifest, Index } from "../../src/oci/types.js";
 import {
@@ -29,6 +31,8 @@ export type AttachedManifest = BuiltImage;
 const EMPTY = { ...toBlob(Buffer.from("{}")), mediaType: MediaType.OciEmpty };
 const NO_PLATFORM = { architecture: "", os: "" };
 const hex = (digest: string): string => digest.slice("sha256:".length);
+const preAuthEncoding = (payloadType: string, payload: Buffer): Buffer =>
+  dsse.preAuthEncoding(payloadType, payload);
 
 /** cosign's config for a tag manifest: its one layer's diff id, nothing else. */
 function cosignConfig(layer: Blob): Blob & { mediaType: string } {
@@ -68,9 +72,21 @@ function manifestOver(
   };
 }
 
-/** cosign's `.sig` manifest: a simple-signing payload naming `subject`, a placeholder signature. */
-export function buildCosignSignature(repository: string, subject: string): AttachedManifest {
-  const payload = jsonBlob({
+/** Signs bytes as cosign does with a key; the signature in base64. */
+export type FixtureSigner = (data: Buffer) => string;
+
+/** How a fixture signature is made: by a key, and (for tests that must fail) with its payload altered after signing. */
+export interface SignOptions {
+  sign?: FixtureSigner;
+  /** Annotations of the signature layer besides the signature (cosign's keyless certificate and Rekor bundle). */
+  annotations?: Record<string, string>;
+  /** The payload stored is not the one signed (a field changed afterwards). */
+  tamper?: boolean;
+}
+
+/** cosign's simple-signing payload naming `subject`. */
+export function simpleSigningPayload(repository: string, subject: string): Blob {
+  return jsonBlob({
     critical: {
       identity: { "docker-reference": repository },
       image: { "docker-manifest-digest": subject },
@@ -78,28 +94,59 @@ export function buildCosignSignature(repository: string, subject: string): Attac
     },
     optional: null,
   });
-  const signature = Buffer.from(`placeholder signature over ${payload.digest}`).toString("base64");
+}
+
+/**
+ * cosign's `.sig` manifest: a simple-signing payload naming `subject`, signed by
+ * `options.sign` (default: a placeholder signature that verifies with nothing).
+ */
+export function buildCosignSignature(
+  repository: string,
+  subject: string,
+  options: SignOptions = {},
+): AttachedManifest {
+  const signed = simpleSigningPayload(repository, subject);
+  const payload = options.tamper === true ? simpleSigningPayload(`${repository}-tampered`, subject) : signed;
+  const signature =
+    options.sign?.(signed.bytes) ??
+    Buffer.from(`placeholder signature over ${payload.digest}`).toString("base64");
   const layer = {
     ...payload,
     mediaType: SIMPLE_SIGNING_MEDIA_TYPE,
-    annotations: { [COSIGN_SIGNATURE_ANNOTATION]: signature },
+    annotations: { [COSIGN_SIGNATURE_ANNOTATION]: signature, ...options.annotations },
   };
   return manifestOver(cosignConfig(layer), layer);
 }
 
-/** cosign's `.att` manifest: an in-toto statement about `subject` in a DSSE envelope. */
-export function buildCosignAttestation(repository: string, subject: string): AttachedManifest {
+/** An in-toto statement (SLSA provenance v1) about `subject`. */
+export function provenanceStatement(repository: string, subject: string): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      _type: "https://in-toto.io/Statement/v1",
+      subject: [{ name: repository, digest: { sha256: hex(subject) } }],
+      predicateType: "https://slsa.dev/provenance/v1",
+      predicate: { buildDefinition: { buildType: "https://airlock.dev/test-fixtures" } },
+    }),
+  );
+}
+
+/**
+ * cosign's `.att` manifest: an in-toto statement about `subject` in a DSSE envelope,
+ * signed over DSSE's pre-authentication encoding by `sign` (default: a placeholder).
+ */
+export function buildCosignAttestation(
+  repository: string,
+  subject: string,
+  sign?: (pae: Buffer) => string,
+): AttachedManifest {
   const predicateType = "https://slsa.dev/provenance/v1";
-  const statement = {
-    _type: "https://in-toto.io/Statement/v1",
-    subject: [{ name: repository, digest: { sha256: hex(subject) } }],
-    predicateType,
-    predicate: { buildDefinition: { buildType: "https://airlock.dev/test-fixtures" } },
-  };
+  const payloadType = "application/vnd.in-toto+json";
+  const payload = provenanceStatement(repository, subject);
+  const sig = sign?.(preAuthEncoding(payloadType, payload)) ?? Buffer.from("placeholder").toString("base64");
   const envelope = jsonBlob({
-    payloadType: "application/vnd.in-toto+json",
-    payload: Buffer.from(JSON.stringify(statement)).toString("base64"),
-    signatures: [{ keyid: "", sig: Buffer.from("placeholder").toString("base64") }],
+    payloadType,
+    payload: payload.toString("base64"),
+    signatures: [{ keyid: "", sig }],
   });
   const layer = { ...envelope, mediaType: DSSE_MEDIA_TYPE, annotations: { predicateType } };
   return manifestOver(cosignConfig(layer), layer);
@@ -128,11 +175,12 @@ export function buildReferrer(
   subject: { digest: string; size: number; mediaType: string },
   artifactType: string,
   layer: Blob & { mediaType: string },
+  annotations: Record<string, string> = {},
 ): AttachedManifest {
   return manifestOver(EMPTY, layer, {
     artifactType,
     subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-    annotations: { "org.opencontainers.image.created": "2024-01-01T00:00:00Z" },
+    annotations: { ...annotations, "org.opencontainers.image.created": "2024-01-01T00:00:00Z" },
   });
 }
 

@@ -10,6 +10,8 @@ export interface RunToolOptions {
   /** Kill the tool after this long. Default 60 s. */
   timeoutMs?: number;
   cwd?: string;
+  /** Variables set on top of this process's environment. */
+  env?: Record<string, string>;
 }
 
 export interface ToolResult {
@@ -22,6 +24,8 @@ const PACKAGE_OF: Record<string, string> = {
   "docker-registry": "docker-registry",
   skopeo: "skopeo",
   openssl: "openssl",
+  containerd: "containerd",
+  ctr: "containerd",
 };
 
 const SECRET_FLAGS = new Set(["--creds", "--src-creds", "--dest-creds", "--password"]);
@@ -34,6 +38,7 @@ export function runTool(file: string, args: string[], options: RunToolOptions = 
       maxBuffer: 256 * 1024 * 1024,
       timeout: options.timeoutMs ?? 60_000,
       cwd: options.cwd,
+      env: options.env === undefined ? process.env : { ...process.env, ...options.env },
     };
     execFile(file, args, execOptions, (error, stdout, stderr) => {
       const stderrText = stderr.toString("utf8");

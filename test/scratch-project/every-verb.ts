@@ -12,6 +12,7 @@ import {
   copyImage,
   createBundle,
   deleteImage,
+  diffLockBytes,
   diffLockFiles,
   exportImage,
   exportImageToFile,
@@ -43,6 +44,10 @@ import {
   serveRegistry,
   syncImages,
   tagImage,
+  takeInventory,
+  mirrorConfig,
+  writeMirrorConfig,
+  type MirrorConfigResult,
   validateImageList,
   verifyBundle,
   verifyBundles,
@@ -56,6 +61,7 @@ import {
   type CopyOptions,
   type CopyResult,
   type CreateBundleOptions,
+  type DeltaSize,
   type CreateBundleResult,
   type Credential,
   type CredentialSource,
@@ -70,6 +76,10 @@ import {
   type ImageOutcome,
   type ImageSource,
   type InspectOptions,
+  type Inventory,
+  type InventoryEvent,
+  type InventoryOptions,
+  type InventoryResult,
   type Lock,
   type LockCheckOptions,
   type LockCheckResult,
@@ -180,6 +190,7 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
   const onDisk: Lock | undefined = await readLock("airlock.lock");
   await writeLock("copy.lock", lock);
   const diff: LockDiff = await diffLockFiles("old.lock", "airlock.lock");
+  const deltaBytes: DeltaSize = await diffLockBytes("old.lock", "airlock.lock");
   const resolver: Resolver = {
     manifest: (): Promise<ResolvedBytes> => Promise.reject(new Error("offline")),
     tags: (): Promise<string[]> => Promise.resolve([]),
@@ -227,15 +238,42 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
     pushOptions,
   );
   const stats: PushStats = result.stats;
+  const inventoryOptions: InventoryOptions = {
+    ...remote,
+    registry: "registry.internal:5000/mirror",
+    output: "inventory.json",
+    onEvent: (event: InventoryEvent) => void event.done,
+  };
+  const taken: InventoryResult = await takeInventory(inventoryOptions);
+  const site: Inventory = taken.inventory;
+  const mirrors: MirrorConfigResult = await mirrorConfig([bundle.file], {
+    format: "containerd",
+    to: "registry.internal:5000/mirror",
+  });
+  const mirrorFiles: string[] = await writeMirrorConfig(mirrors, "certs.d/");
   const serveOptions: ServeOptions = { listen: "127.0.0.1:0", signal };
   const served: ServedRegistry = await serveRegistry([bundle.file], serveOptions);
   await served.close();
 
   const refs: BundleRef[] = [];
   const index: TarIndex | undefined = undefined;
-  void [credential, manifest, config, blob, tags, catalog, fileDigest, inspection, loggedOut];
+  void [mirrorFiles, credential, manifest, config, blob, tags, catalog, fileDigest, inspection, loggedOut];
   void [copied, fromStores, pulled, pushed, tagged, deleted, synced, mutated, appended, flattened, rebased];
-  void [checked, lockCheck, onDisk, diff, planned, report, reports, summary, stats, refs, index];
+  void [
+    checked,
+    lockCheck,
+    onDisk,
+    diff,
+    planned,
+    report,
+    reports,
+    summary,
+    stats,
+    refs,
+    index,
+    site,
+    deltaBytes,
+  ];
 }
 
 /** Errors are told by code. */

@@ -1,15 +1,16 @@
 import { formatBytes } from "../../plan/diff-format.js";
 import { flag, stringValue, type Command } from "../command.js";
-import { describeContent } from "../counts.js";
+import { count, describeContent } from "../counts.js";
 import { writeJson } from "../output.js";
 import { createProgress, showing } from "../progress.js";
 import { onBundleEvent } from "../progress-events.js";
 import { parseConcurrency, parseSize } from "../parse.js";
+import { requiredPolicy } from "./signatures.js";
 
 export const createBundleCommand: Command = {
   name: "create-bundle",
   summary: "write every locked image into one deduplicated OCI-layout tarball",
-  usage: "[-f FILE] [--lock LOCK] [-o bundles/NAME.tar]",
+  usage: "[-f FILE] [--lock LOCK] [-o bundles/NAME.tar] [--since BASE…]",
   help: `Writes everything the lock pins into one uncompressed OCI image layout tarball: each blob
 once across all images and platforms, the upstream top manifests byte for byte (a sparse
 index when platforms were filtered), index.json naming every reference, and the lock at the
@@ -26,6 +27,11 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
   --concurrency N          downloads in flight per registry (default 8)
   --split SIZE             write parts smaller than SIZE (e.g. 4G for FAT32, 700M), each a valid
                            OCI layout of whole images that can be verified and pushed on its own
+  --require-signatures POLICY  refuse to write anything unless every image's signature (checked
+                           in its registry) satisfies the policy file; an entry's verify: wins
+  --since BASE             a delta: leave out the configs and layers BASE holds (an inventory.json
+                           from airlock inventory at the site, an older lock, or an older bundle);
+                           every manifest is carried, the bundle names its bases; repeatable
   -q, --quiet              no progress, no summary
   --json                   print a JSON summary on stdout at the end`,
   options: {
@@ -37,12 +43,16 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
     cache: { type: "string" },
     concurrency: { type: "string" },
     split: { type: "string" },
+    "require-signatures": { type: "string" },
+    since: { type: "string", multiple: true },
   },
   args: [0, 0],
-  async run({ values, remote, io, say, json }) {
+  async run({ values, remote, io, say, log, json }) {
     const platforms = values.platform;
+    const since = values.since;
     const split = stringValue(values, "split");
     const { createBundle } = await import("../../verbs/create-bundle.js");
+    const requireSignatures = await requiredPolicy(values);
     const progress = await createProgress(io.stderr, { enabled: !flag(values, "quiet"), say });
     const result = await showing(progress, () =>
       createBundle({
@@ -55,15 +65,29 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
         cacheDir: stringValue(values, "cache"),
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
         splitBytes: split === undefined ? undefined : parseSize(split),
+        since: Array.isArray(since) ? since.map(String) : undefined,
         onEvent: onBundleEvent(progress),
+        requireSignatures,
       }),
     );
     if (json) await writeJson(io.stdout, result);
+    for (const base of result.delta?.bases ?? []) {
+      if (base.shared === 0) {
+        log.warn(`--since ${base.file} shares no layer or config with this lock: it leaves nothing out`);
+      }
+    }
     if (!flag(values, "quiet")) {
       const where = result.parts.length > 1 ? `${result.parts.length} parts` : result.file;
       say(
         `wrote ${where} (${formatBytes(result.size)}): ${describeContent(result)}; ${result.downloaded} downloaded, ${result.cached} from cache`,
       );
+      const d = result.delta;
+      if (d !== undefined) {
+        const bases = d.bases.map((b) => `${b.file} (${b.kind})`).join(", ");
+        say(
+          `a delta against ${bases}: ${count(d.blobsOmitted, "blob")} left out, ${formatBytes(d.bytesOmitted)} saved; the target must hold them`,
+        );
+      }
       for (const p of result.parts) say(`sha256 ${p.sha256}  ${p.file}`);
       say(`checksums in ${result.sha256File}`);
     }

@@ -8,6 +8,9 @@ import { deleteCommand, tagCommand } from "./tag-delete.js";
 import { diffCommand, lockCommand } from "./lock.js";
 import { inspectBundleCommand, pushBundleCommand, verifyBundleCommand } from "./seed.js";
 import { serveCommand } from "./serve.js";
+import { inventoryCommand } from "./inventory.js";
+import { mirrorConfigCommand } from "./mirror-config.js";
+import { verifySignaturesCommand } from "./signatures.js";
 import { validateCommand } from "./validate.js";
 import { loginCommand, logoutCommand } from "./login.js";
 import { completionCommand, helpCommand } from "./meta.js";
@@ -31,7 +34,10 @@ export const COMMANDS: readonly Command[] = [
   verifyBundleCommand,
   inspectBundleCommand,
   pushBundleCommand,
+  inventoryCommand,
+  verifySignaturesCommand,
   serveCommand,
+  mirrorConfigCommand,
   inspectCommand,
   lsCommand,
   catalogCommand,

@@ -93,20 +93,24 @@ async function runCheck(
 export const diffCommand: Command = {
   name: "diff",
   summary: "what changed between two lockfiles (or a lockfile and its committed version)",
-  usage: "OLD [NEW] [--format text|markdown|json]",
+  usage: "OLD [NEW] [--bytes] [--format text|markdown|json]",
   help: `Shows images added and removed, tags moved (old → new digest, per platform), signatures,
 attestations, SBOMs and referrers added, removed or changed, the new content to carry (blobs in
 NEW not in OLD) and the change in total size. With one file, compares it with its version
 committed in git (HEAD).
+  --bytes                       instead: what a delta bundle of NEW made against OLD
+                                (create-bundle --since OLD) would carry, per image — every manifest,
+                                and the configs and layers OLD does not pin — against a full bundle
   --format text|markdown|json   markdown fits a pull-request comment (default text)
   --json                        the same as --format json`,
-  options: { format: { type: "string" } },
+  options: { format: { type: "string" }, bytes: { type: "boolean" } },
   args: [1, 2],
   async run({ positionals, values, io, json }) {
     const format = stringValue(values, "format") ?? (json ? "json" : "text");
     if (!["text", "markdown", "json"].includes(format)) {
       throw new AirlockError("ERR_USAGE", `--format must be text, markdown or json, not "${format}"`);
     }
+    if (flag(values, "bytes")) return void (await writeOut(io.stdout, await deltaText(positionals, format)));
     const { diffLockFiles } = await import("../../verbs/diff.js");
     const diff = await diffLockFiles(positionals[0] ?? "", positionals[1]);
     const text =
@@ -118,3 +122,11 @@ committed in git (HEAD).
     await writeOut(io.stdout, text);
   },
 };
+
+async function deltaText(positionals: string[], format: string): Promise<string> {
+  const { diffLockBytes } = await import("../../verbs/diff.js");
+  const { formatDeltaSizeMarkdown, formatDeltaSizeText } = await import("../../plan/diff-bytes-format.js");
+  const size = await diffLockBytes(positionals[0] ?? "", positionals[1]);
+  if (format === "json") return JSON.stringify(size, null, 2) + "\n";
+  return format === "markdown" ? formatDeltaSizeMarkdown(size) : formatDeltaSizeText(size);
+}

@@ -8,6 +8,8 @@ import { parseConcurrency, parseSize } from "../parse.js";
 import { createProgress, showing } from "../progress.js";
 import { onPushEvent, onVerifyEvent } from "../progress-events.js";
 import { reportFailures } from "../report.js";
+import { mirrorRequestOf, writePushMirrorConfig } from "./mirror-config.js";
+import { requiredPolicy } from "./signatures.js";
 
 export const verifyBundleCommand: Command = {
   name: "verify-bundle",
@@ -17,8 +19,9 @@ export const verifyBundleCommand: Command = {
 image layout; every entry's path safe (no "..", absolute paths, links or duplicates); every
 blob's size and sha256; every manifest reachable from index.json complete (a sparse index may
 lack only platforms its lock left out); every signature, attestation, SBOM and referrer attached
-to a manifest the bundle holds; agreement with the bundled lock. Exit 6 when a bundle
-fails, naming each problem.
+to a manifest the bundle holds; agreement with the bundled lock. A delta bundle
+(create-bundle --since) may lack the configs and layers it names as left out: those it lists,
+each with its base, as what the target must hold. Exit 6 when a bundle fails, naming each problem.
   --json   the reports as JSON on stdout`,
   options: {},
   args: [1, Infinity],
@@ -32,6 +35,14 @@ fails, naming each problem.
     for (const r of reports) {
       const attached = r.attached > 0 ? `, ${count(r.attached, "attached manifest")}` : "";
       say(`${r.file}: ok (${describeContent(r)}${attached}, ${formatBytes(r.bytes)} verified)`);
+      const d = r.delta;
+      if (d === undefined) continue;
+      const bases = d.bases.map((b) => b.file).join(", ");
+      say(
+        `  a delta against ${bases}: the target must hold ${count(d.needs.length, "blob")} (${formatBytes(d.bytes)}):`,
+      );
+      for (const n of d.needs)
+        say(`  needs ${n.digest} (${formatBytes(n.size)}) from ${d.bases[n.base]?.file ?? "?"}`);
     }
   },
 };
@@ -53,6 +64,13 @@ the manifest each is attached to.
     const lines = [
       `${summary.file}: ${describeContent({ ...summary, images: summary.images.length })}, ${formatBytes(summary.bytes)}`,
     ];
+    const d = summary.delta;
+    if (d !== undefined) {
+      const bases = d.bases.map((b) => `${b.file} (${b.kind}, sha256 ${b.sha256.slice(0, 12)})`).join(", ");
+      lines.push(
+        `a delta against ${bases}: ${count(d.blobsOmitted, "blob")} left out, ${formatBytes(d.bytesOmitted)} saved; the target must hold them`,
+      );
+    }
     for (const i of summary.images) {
       const platforms = i.platforms.map((p) => p.platform).join(", ") || "-";
       lines.push(`${i.reference}  ${i.digest.slice(0, 19)}  ${formatBytes(i.bytes)}  [${platforms}]`);
@@ -93,6 +111,13 @@ API) in the fallback tag sha256-<hex>, merged with what that index already lists
                                   proxies that cap request bodies (default: one PUT up to 1 GiB)
   --dry-run                       what would be pushed, in bytes; writes nothing
   --journal FILE                  the push journal (default under $XDG_STATE_HOME/airlock/push/)
+  --digest-map FILE               where the digest map goes (default: beside the journal, .digests):
+                                  a sed script mapping each upstream top digest the site does not
+                                  have to the one it has (sed -i -f FILE deploy/*.yaml)
+  --mirror-config FORMAT          after a push without failures, write the runtime mirror configuration
+  --mirror-config-out DIR|FILE    (containerd, registries.conf or k3s) there, as airlock mirror-config does
+  --require-signatures POLICY     refuse to push anything unless every bundled image's signature,
+                                  read from the bundle, satisfies the policy file (offline)
   --json                          a JSON summary on stdout
   -q, --quiet                     no progress, only the failures
 Images that fail for the same reason are told in one line, before what was pushed.`,
@@ -106,6 +131,10 @@ Images that fail for the same reason are told in one line, before what was pushe
     "chunk-size": { type: "string" },
     "dry-run": { type: "boolean" },
     journal: { type: "string" },
+    "digest-map": { type: "string" },
+    "mirror-config": { type: "string" },
+    "mirror-config-out": { type: "string" },
+    "require-signatures": { type: "string" },
   },
   registryRefs: { flags: ["to"] },
   args: [1, Infinity],
@@ -113,8 +142,10 @@ Images that fail for the same reason are told in one line, before what was pushe
     const to = stringValue(values, "to");
     if (to === undefined) throw new AirlockError("ERR_USAGE", "push-bundle needs --to REGISTRY[/PREFIX]");
     const quiet = flag(values, "quiet");
+    const mirrorRequest = mirrorRequestOf(values);
     const { pushBundle } = await import("../../verbs/push-bundle.js");
     const dryRun = flag(values, "dry-run");
+    const requireSignatures = await requiredPolicy(values);
     const progress = await createProgress(io.stderr, { enabled: !quiet, say });
     const result = await showing(progress, () =>
       pushBundle(positionals, {
@@ -128,13 +159,25 @@ Images that fail for the same reason are told in one line, before what was pushe
         chunkSize: chunkSizeOf(stringValue(values, "chunk-size")),
         dryRun,
         journalFile: stringValue(values, "journal"),
+        digestMapFile: stringValue(values, "digest-map"),
         onEvent: onPushEvent(progress, dryRun),
+        requireSignatures,
       }),
     );
-    if (json) await writeJson(io.stdout, result);
+    const mirror =
+      mirrorRequest === undefined || dryRun
+        ? undefined
+        : await writePushMirrorConfig(
+            mirrorRequest,
+            positionals,
+            { to, ...result, failed: result.failures.length },
+            { values, remote, say },
+          );
+    if (json) await writeJson(io.stdout, mirror === undefined ? result : { ...result, mirrorConfig: mirror });
     // What failed first, then what was pushed; nothing pushed needs no summary.
     const code = reportFailures(result.failures, { stderr: io.stderr, log, json });
     if (result.images.length > 0 || result.failures.length === 0) say(pushSummary(result, dryRun));
+    if (result.images.length > 0 && !dryRun) say(digestSummary(result));
     return code;
   },
 };
@@ -152,6 +195,22 @@ function pushSummary(result: PushBundleResult, dryRun: boolean): string {
   return failed === 0
     ? pushed + retried
     : `${failed} of ${failed + result.images.length} images failed; ${pushed}${retried}`;
+}
+
+/** Whether any tag now names another digest than upstream, and where the map that says so is. */
+function digestSummary(result: PushBundleResult): string {
+  const n = result.digestMap.length;
+  if (n === 0) return "digests: every image has its upstream digest at the site";
+  const what =
+    result.digestMap
+      .slice(0, 3)
+      .map((c) => c.reference)
+      .join(", ") + (n > 3 ? ` and ${n - 3} more` : "");
+  const where =
+    result.digestMapFile === undefined
+      ? ""
+      : `; sed -i -f ${result.digestMapFile} moves upstream pins to them`;
+  return `digests: ${n} images have a new top digest at the site (${what})${where}`;
 }
 
 function choice<T extends string>(values: OptionValues, name: string, allowed: readonly T[]): T | undefined {
