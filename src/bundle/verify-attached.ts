@@ -23,10 +23,10 @@ export async function attachedProblems(
   const problems: string[] = [];
   for (const a of attached) {
     const what = `${a.image || "(no image)"}: ${a.kind || "attached"} ${a.descriptor.digest}`;
-    if (!images.has(a.image)) problems.push(`${what}: travels with an image index.json does not name`);
-    if (!KINDS.has(a.kind)) problems.push(`${what}: unknown kind of attached content "${a.kind}"`);
+    if (!images.has(a.image)) problems.push(`${what} travels with an image index.json does not name`);
+    if (!KINDS.has(a.kind)) problems.push(`${what} is attached in an unknown way ("${a.kind}")`);
     if (!manifests.has(a.subject)) {
-      problems.push(`${what}: is attached to ${a.subject || "nothing"}, which is not in the bundle`);
+      problems.push(`${what} is attached to ${a.subject || "nothing"}, which is not in the bundle`);
     }
     problems.push(...(await entryProblems(reader, a, what, manifests)));
   }
@@ -44,14 +44,14 @@ async function entryProblems(
   if (a.kind.startsWith("cosign-")) {
     const suffix = a.kind.slice("cosign-".length) as (typeof COSIGN_SUFFIXES)[number];
     const expected = safeTag(a.subject, suffix);
-    return a.tag === expected ? [] : [`${what}: is tagged ${a.tag ?? "nothing"}, expected ${expected}`];
+    return a.tag === expected ? [] : [`${what} is tagged ${a.tag ?? "nothing"}, expected ${expected}`];
   }
   if (a.kind !== "referrer" || !manifests.has(a.descriptor.digest)) return [];
   const parsed = parseManifest(await reader.readBlob(a.descriptor), a.descriptor.mediaType);
   const subject = (parsed.kind === "image" ? parsed.manifest : parsed.index).subject?.digest;
   return subject === a.subject
     ? []
-    : [`${what}: its manifest names subject ${subject ?? "none"}, index.json says ${a.subject}`];
+    : [`${what} names subject ${subject ?? "none"} in its manifest, index.json says ${a.subject}`];
 }
 
 function safeTag(subject: string, suffix: (typeof COSIGN_SUFFIXES)[number]): string {

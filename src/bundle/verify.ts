@@ -19,6 +19,8 @@ export interface VerifyReport {
   manifests: number;
   /** The other files under blobs/: configs and layers. */
   blobs: number;
+  /** index.json's entries for what is attached to the images (cosign's tags, referrers). */
+  attached: number;
   bytes: number;
   /** Empty when the bundle is sound. */
   problems: string[];
@@ -82,6 +84,7 @@ async function runVerify(file: string, options: IndexOptions): Promise<VerifyRep
     images: refs.length,
     manifests,
     blobs: reader.index.blobs.size - manifests,
+    attached: attached.length,
     bytes,
     problems: dedupe(problems),
     ...(marker !== undefined

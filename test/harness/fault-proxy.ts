@@ -5,8 +5,9 @@
  * rewritten to point at the proxy. Rules, tried in the order added, answer
  * some requests instead: an error status (500/503 bursts, 429 with
  * Retry-After), a cut connection after N bytes of the request body, a lost
- * answer (the registry acts, the client never hears), or a delay before
- * forwarding. Every request is logged with its status and times,
+ * answer (the registry acts, the client never hears), a delay before
+ * forwarding, or a JSON answer standing in for an endpoint the registry
+ * lacks (the OCI referrers API). Every request is logged with its status and times,
  * so tests can prove in what order things reached the registry.
  */
 import {
@@ -29,7 +30,9 @@ export type FaultAction =
   /** Hold the request for `ms` before forwarding it normally. */
   | { kind: "delay"; ms: number }
   /** Forward the request and let the registry act on it, but cut the connection instead of answering. */
-  | { kind: "lose" };
+  | { kind: "lose" }
+  /** Answer `status` with `body` as JSON: an endpoint the test registry lacks (the referrers API). */
+  | { kind: "json"; status: number; body: unknown; contentType?: string };
 
 /** Which requests a rule answers: those matching method and path, after `skip` of them, `times` in all. */
 export interface FaultRule {
@@ -193,6 +196,13 @@ async function handle(state: ProxyState, req: IncomingMessage, res: ServerRespon
   if (action?.kind === "status") {
     for await (const chunk of req as AsyncIterable<Buffer>) entry.bytesIn += chunk.length;
     answerStatus(res, action.status, action.retryAfter);
+    finish(action.status);
+    return;
+  }
+  if (action?.kind === "json") {
+    for await (const chunk of req as AsyncIterable<Buffer>) entry.bytesIn += chunk.length;
+    res.writeHead(action.status, { "content-type": action.contentType ?? "application/json" });
+    res.end(JSON.stringify(action.body));
     finish(action.status);
     return;
   }

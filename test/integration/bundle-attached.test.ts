@@ -118,8 +118,13 @@ describe("bundles carry signatures, attestations, SBOMs and referrers", () => {
   it("verify-bundle passes, and a single-image bundle is still one image to copy from", async () => {
     const verified = await runAirlock(["verify-bundle", bundle, "--json"]);
     assert.equal(verified.code, 0, verified.stderr);
-    const [report] = JSON.parse(verified.stdout.toString()) as { images: number; manifests: number }[];
+    const [report] = JSON.parse(verified.stdout.toString()) as {
+      images: number;
+      manifests: number;
+      attached: number;
+    }[];
     assert.equal(report?.images, 1);
+    assert.equal(report?.attached, allAttached().length);
     assert.equal(report?.manifests, 3 + allAttached().length);
     const layout = join(dir, "copied");
     const copied = await runAirlock(["copy", `bundle:${bundle}`, `oci:${layout}:v1`, "--all", "--quiet"]);

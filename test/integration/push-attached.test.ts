@@ -26,6 +26,7 @@ import {
   SCAN_ARTIFACT_TYPE,
 } from "../harness/attached-images.js";
 import { runAirlock } from "../harness/cli.js";
+import { startFaultProxy } from "../harness/fault-proxy.js";
 import { digestTag, type SignedFixture } from "../harness/fixture-images.js";
 import { manifestGet, pushNode } from "../harness/fixture-push.js";
 import { startSeededRegistry } from "../harness/fixtures.js";
@@ -143,6 +144,32 @@ describe("push-bundle, copy, sync and serve carry signatures, attestations, SBOM
     assert.equal((await fallbackIndex(b, signed.node.digest)).manifests.length, 2);
   });
 
+  it("a registry with the referrers API lists referrers itself: no fallback tag is written", async () => {
+    const b = await emptyTarget();
+    // Distribution 2.8 has no referrers API: a proxy answers it, as a registry that has one would.
+    const proxy = await startFaultProxy(b.url);
+    try {
+      const empty = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] };
+      const api = { kind: "json" as const, status: 200, body: empty, contentType: MediaType.OciIndex };
+      proxy.addRule({ method: "GET", path: /\/referrers\//, times: Infinity, action: api });
+      const run = await runAirlock(pushBundleArgs(bundle, proxy.host, { dir, name: "api" }));
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(
+        proxy.log.some((e) => e.path.includes("/referrers/")),
+        "the push asked for the API",
+      );
+      for (const r of [signed.referrers.sbom, signed.referrers.scan]) {
+        assert.equal(await skopeoDigest(b, `@${r.digest}`), r.digest);
+      }
+      assert.equal(await skopeoDigest(b, digestTag(signed.node.digest, "sig")), signed.signature.digest);
+      const tag = await fetch(`${b.url}/v2/${REPO}/manifests/${digestTag(signed.node.digest)}`);
+      await tag.arrayBuffer();
+      assert.equal(tag.status, 404);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("a fallback index already in the target with another referrer is merged, that referrer kept", async () => {
     const b = await emptyTarget();
     const other = buildReferrer(signed.node, "application/vnd.example.other", {
@@ -151,6 +178,18 @@ describe("push-bundle, copy, sync and serve carry signatures, attestations, SBOM
     });
     await pushNode(b.url, REPO, other, []);
     await pushNode(b.url, REPO, buildReferrersIndex([other]), [digestTag(signed.node.digest)]);
+    const dry = await runAirlock([
+      ...pushBundleArgs(bundle, b.host, { dir, name: "merge-dry" }),
+      "--dry-run",
+    ]);
+    assert.equal(dry.code, 0, dry.stderr);
+    const planned = JSON.parse(dry.stdout.toString()) as PushBundleResult;
+    assert.ok(planned.images[0]?.attached?.every((a) => a.status === "would-copy"));
+    assert.deepEqual(
+      (await fallbackIndex(b, signed.node.digest)).manifests.map((d) => d.digest),
+      [other.digest],
+      "a dry run writes nothing",
+    );
     await push(bundle, b, "merge");
     const index = await fallbackIndex(b, signed.node.digest);
     assert.deepEqual(

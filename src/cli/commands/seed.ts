@@ -33,7 +33,8 @@ each with its base, as what the target must hold. Exit 6 when a bundle fails, na
     );
     if (json) return void (await writeJson(io.stdout, reports));
     for (const r of reports) {
-      say(`${r.file}: ok (${describeContent(r)}, ${formatBytes(r.bytes)} verified)`);
+      const attached = r.attached > 0 ? `, ${count(r.attached, "attached manifest")}` : "";
+      say(`${r.file}: ok (${describeContent(r)}${attached}, ${formatBytes(r.bytes)} verified)`);
       const d = r.delta;
       if (d === undefined) continue;
       const bases = d.bases.map((b) => b.file).join(", ");
