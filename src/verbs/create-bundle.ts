@@ -33,7 +33,7 @@ import { defaultLockFile, lockImageList, resolveLock } from "./lock.js";
 import type { RemoteOptions } from "./options.js";
 import { withLinkedSignal } from "../util/linked-signal.js";
 import type { SignaturePolicy } from "../signature/types.js";
-import { requireLockSignatures } from "./require-signatures.js";
+import { carriedFiles, requireLockSignatures } from "./require-signatures.js";
 
 export interface CreateBundleOptions extends RemoteOptions, ListSource {
   /**
@@ -64,6 +64,8 @@ export interface CreateBundleOptions extends RemoteOptions, ListSource {
    * the source registry; an entry's (or its registry's) `verify:` in the list overrides it.
    */
   requireSignatures?: SignaturePolicy;
+  /** A sigstore trusted_root.json to carry in the bundle (each part), for keyless checks inside the gap. */
+  trustedRoot?: string;
 }
 
 /**
@@ -159,7 +161,7 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
   const lock = withoutAttached(current);
   const output = options.output ?? defaultBundlePath(list.file, encodeLock(lock));
   const all = planBundleContent(lock);
-  const plans = planParts(lock, output, options.splitBytes);
+  const plans = planParts(lock, output, options.splitBytes, await carriedFiles(options.trustedRoot));
   const tarBytes = plans.reduce((n, p) => n + p.tarBytes, 0);
   const cache = new BlobDir(options.cacheDir ?? defaultCacheDir(options.env ?? process.env));
   await prepareOutput(output, options.output === undefined);
@@ -206,13 +208,19 @@ function countContent(
   };
 }
 
-function planParts(lock: Lock, output: string, splitBytes: number | undefined): PartPlan[] {
+function planParts(
+  lock: Lock,
+  output: string,
+  splitBytes: number | undefined,
+  extra: { name: string; bytes: Buffer }[],
+): PartPlan[] {
   const plan = (l: Lock, out: string): PartPlan => {
     const content = planBundleContent(l);
     const files = [
       { name: "oci-layout", bytes: OCI_LAYOUT_BYTES },
       { name: "index.json", bytes: indexJsonBytes(content.images) },
       { name: BUNDLE_LOCK_NAME, bytes: Buffer.from(encodeLock(l)) },
+      ...extra,
     ];
     const tarBytes = tarSize([
       ...files.map((f) => f.bytes.length),

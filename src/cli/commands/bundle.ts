@@ -29,6 +29,8 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
                            OCI layout of whole images that can be verified and pushed on its own
   --require-signatures POLICY  refuse to write anything unless every image's signature (checked
                            in its registry) satisfies the policy file; an entry's verify: wins
+  --trusted-root FILE      carry this sigstore trusted_root.json in the bundle, for keyless
+                           verify-signatures and push-bundle --require-signatures inside the gap
   -q, --quiet              no progress, no summary
   --json                   print a JSON summary on stdout at the end`,
   options: {
@@ -41,6 +43,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
     concurrency: { type: "string" },
     split: { type: "string" },
     "require-signatures": { type: "string" },
+    "trusted-root": { type: "string" },
   },
   args: [0, 0],
   async run({ values, remote, io, say, json }) {
@@ -62,6 +65,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
         splitBytes: split === undefined ? undefined : parseSize(split),
         onEvent: onBundleEvent(progress),
         requireSignatures,
+        trustedRoot: stringValue(values, "trusted-root"),
       }),
     );
     if (json) await writeJson(io.stdout, result);
