@@ -103,6 +103,13 @@ import {
   type TarIndex,
   type VerifyBundlesOptions,
   type VerifyReport,
+  verifySignatures,
+  type CertificateIdentity,
+  type ImageVerdict,
+  type SignatureFailure,
+  type SignaturePolicy,
+  type VerifySignaturesOptions,
+  type VerifySignaturesResult,
 } from "airlock";
 
 const REGISTRY = "registry.example.com";
@@ -227,6 +234,20 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
     pushOptions,
   );
   const stats: PushStats = result.stats;
+  const identity: CertificateIdentity = {
+    subject: "https://github.com/org/app/.github/workflows/release.yml@refs/heads/main",
+    issuer: "https://token.actions.githubusercontent.com",
+  };
+  const signaturePolicy: SignaturePolicy = {
+    keys: ["cosign.pub"],
+    identities: [identity],
+    trustedRoot: "trusted_root.json",
+    attestations: ["slsaprovenance"],
+  };
+  const signatureOptions: VerifySignaturesOptions = { ...remote, policy: signaturePolicy };
+  const signatures: VerifySignaturesResult = await verifySignatures([bundle.file, IMAGE], signatureOptions);
+  const verdict: ImageVerdict | undefined = signatures.images[0];
+  const failure: SignatureFailure | undefined = verdict?.failure;
   const serveOptions: ServeOptions = { listen: "127.0.0.1:0", signal };
   const served: ServedRegistry = await serveRegistry([bundle.file], serveOptions);
   await served.close();
@@ -235,7 +256,7 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
   const index: TarIndex | undefined = undefined;
   void [credential, manifest, config, blob, tags, catalog, fileDigest, inspection, loggedOut];
   void [copied, fromStores, pulled, pushed, tagged, deleted, synced, mutated, appended, flattened, rebased];
-  void [checked, lockCheck, onDisk, diff, planned, report, reports, summary, stats, refs, index];
+  void [checked, lockCheck, onDisk, diff, planned, report, reports, summary, stats, refs, index, failure];
 }
 
 /** Errors are told by code. */
