@@ -84,6 +84,7 @@ describe("signature checks over a memory store", () => {
     ["keyless-expired", "untrusted-certificate"],
     ["keyless-untrusted", "untrusted-certificate"],
     ["keyless-bad-log", "tlog-invalid"],
+    ["keyless-bad-proof", "tlog-invalid"],
   ];
   for (const [which, expected] of cases) {
     it(`sig/${which}: ${expected}`, async () => {
