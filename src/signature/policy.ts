@@ -10,7 +10,10 @@ import type { LoadedPolicy, SignaturePolicy } from "./types.js";
  * @throws AirlockError ERR_USAGE for a policy that names no key and no identity, or
  *   identities without a trusted root; ERR_FILE for a file that cannot be read.
  */
-export async function loadPolicy(policy: SignaturePolicy): Promise<LoadedPolicy> {
+export async function loadPolicy(
+  policy: SignaturePolicy,
+  options: { carriedRoot?: Buffer | undefined } = {},
+): Promise<LoadedPolicy> {
   const keyFiles = policy.keys ?? [];
   const identities = policy.identities ?? [];
   if (keyFiles.length === 0 && identities.length === 0) {
@@ -19,26 +22,43 @@ export async function loadPolicy(policy: SignaturePolicy): Promise<LoadedPolicy>
       "a signature policy needs a key (--key KEY.pub) or a keyless identity (--certificate-identity with --certificate-oidc-issuer)",
     );
   }
-  if (identities.length > 0 && policy.trustedRoot === undefined) {
+  if (identities.length > 0 && policy.trustedRoot === undefined && options.carriedRoot === undefined) {
     throw new AirlockError(
       "ERR_USAGE",
-      "keyless identities are checked against a trusted root: give --trusted-root trusted_root.json",
+      "keyless identities are checked against a trusted root: give --trusted-root trusted_root.json (or carry it in the bundle: create-bundle --trusted-root)",
     );
   }
   const attestations = (policy.attestations ?? []).map(predicateTypeOf);
   const keys = await Promise.all(keyFiles.map(async (file) => ({ file, key: await loadPublicKey(file) })));
   const loaded: LoadedPolicy = { keys, identities, attestations };
   if (policy.trustedRoot !== undefined) loaded.trustedRoot = await readTrustedRoot(policy.trustedRoot);
+  else if (options.carriedRoot !== undefined) {
+    loaded.trustedRoot = parseTrustedRoot(options.carriedRoot, "the bundle's trusted_root.json");
+  }
   return loaded;
 }
 
-async function readTrustedRoot(file: string): Promise<unknown> {
-  let text: string;
+/**
+ * A trusted_root.json file's bytes, checked to be one.
+ * @throws AirlockError ERR_FILE when it cannot be read, ERR_USAGE when it is not a sigstore trusted root.
+ */
+export async function readTrustedRootFile(file: string): Promise<Buffer> {
+  let bytes: Buffer;
   try {
-    text = await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (err) {
     throw new AirlockError("ERR_FILE", `trusted root ${file}: ${fileErrorReason(err)}`, { cause: err });
   }
+  parseTrustedRoot(bytes, `trusted root ${file}`);
+  return bytes;
+}
+
+async function readTrustedRoot(file: string): Promise<unknown> {
+  return parseTrustedRoot(await readTrustedRootFile(file), `trusted root ${file}`);
+}
+
+function parseTrustedRoot(bytes: Buffer, what: string): unknown {
+  const text = bytes.toString("utf8");
   try {
     const json = JSON.parse(text) as { mediaType?: unknown };
     if (
@@ -49,8 +69,34 @@ async function readTrustedRoot(file: string): Promise<unknown> {
     }
     return json;
   } catch (err) {
-    throw new AirlockError("ERR_USAGE", `trusted root ${file}: not a sigstore trusted_root.json`, {
+    throw new AirlockError("ERR_USAGE", `${what}: not a sigstore trusted_root.json`, {
       cause: err,
     });
+  }
+}
+
+/**
+ * A policy loaded once, or once per trusted root a bundle carries (used when the policy names
+ * none of its own).
+ */
+export class PolicyCache {
+  readonly #policy: SignaturePolicy;
+  #own: Promise<LoadedPolicy> | undefined;
+  readonly #carried = new Map<string, Promise<LoadedPolicy>>();
+
+  constructor(policy: SignaturePolicy) {
+    this.#policy = policy;
+  }
+
+  /** The policy, with `carriedRoot` as its trusted root when it names none. */
+  get(carriedRoot?: Buffer): Promise<LoadedPolicy> {
+    if (carriedRoot === undefined || this.#policy.trustedRoot !== undefined) {
+      this.#own ??= loadPolicy(this.#policy);
+      return this.#own;
+    }
+    const key = carriedRoot.toString("base64");
+    let loaded = this.#carried.get(key);
+    if (loaded === undefined) this.#carried.set(key, (loaded = loadPolicy(this.#policy, { carriedRoot })));
+    return loaded;
   }
 }

@@ -17,7 +17,16 @@ export const DELTA_MARKER_NAME = "airlock-delta.json";
 
 /** Small files of the layout read into memory (index.json, the lock) are capped at this size. */
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;
-const METADATA = new Set(["oci-layout", "index.json", BUNDLE_LOCK_NAME, DELTA_MARKER_NAME]);
+/** A sigstore trusted_root.json carried for offline keyless checks (create-bundle --trusted-root). */
+export const TRUSTED_ROOT_NAME = "trusted_root.json";
+
+const METADATA = new Set([
+  "oci-layout",
+  "index.json",
+  BUNDLE_LOCK_NAME,
+  DELTA_MARKER_NAME,
+  TRUSTED_ROOT_NAME,
+]);
 const DIRECTORIES = new Set(["blobs/", "blobs/sha256/"]);
 const BLOB_NAME = /^blobs\/sha256\/([a-f0-9]{64})$/;
 

@@ -39,7 +39,7 @@ import { defaultLockFile, lockImageList, resolveLock } from "./lock.js";
 import type { RemoteOptions } from "./options.js";
 import { withLinkedSignal } from "../util/linked-signal.js";
 import type { SignaturePolicy } from "../signature/types.js";
-import { requireLockSignatures } from "./require-signatures.js";
+import { carriedFiles, requireLockSignatures } from "./require-signatures.js";
 
 export interface CreateBundleOptions extends RemoteOptions, ListSource {
   /**
@@ -77,6 +77,8 @@ export interface CreateBundleOptions extends RemoteOptions, ListSource {
    * the source registry; an entry's (or its registry's) `verify:` in the list overrides it.
    */
   requireSignatures?: SignaturePolicy;
+  /** A sigstore trusted_root.json to carry in the bundle (each part), for keyless checks inside the gap. */
+  trustedRoot?: string;
 }
 
 /**
@@ -177,7 +179,7 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
   const output = options.output ?? (bases ? deltaBundlePath(fullPath(), bases) : fullPath());
   const full = planBundleContent(lock);
   const all = bases ? planDelta(full, bases).content : full;
-  const plans = planParts(lock, output, options.splitBytes, bases);
+  const plans = planParts(lock, output, options.splitBytes, bases, await carriedFiles(options.trustedRoot));
   const tarBytes = plans.reduce((n, p) => n + p.tarBytes, 0);
   const cache = new BlobDir(options.cacheDir ?? defaultCacheDir(options.env ?? process.env));
   await prepareOutput(output, options.output === undefined);
@@ -231,6 +233,7 @@ function planParts(
   output: string,
   splitBytes: number | undefined,
   bases: DeltaBaseContent[] | undefined,
+  extra: { name: string; bytes: Buffer }[],
 ): PartPlan[] {
   const plan = (l: Lock, out: string): PartPlan => {
     const delta = bases && planDelta(planBundleContent(l), bases);
@@ -240,6 +243,7 @@ function planParts(
       { name: "index.json", bytes: indexJsonBytes(content.images, content.attached) },
       { name: BUNDLE_LOCK_NAME, bytes: Buffer.from(encodeLock(l)) },
       ...(delta ? [{ name: DELTA_MARKER_NAME, bytes: Buffer.from(encodeDeltaMarker(delta.marker)) }] : []),
+      ...extra,
     ];
     const tarBytes = tarSize([
       ...files.map((f) => f.bytes.length),

@@ -8,7 +8,8 @@ import type { ImageList, ImageEntry } from "../imagelist/types.js";
 import { entryKey } from "../plan/entry-key.js";
 import type { Lock, LockEntry } from "../plan/lock-types.js";
 import { bundleLock } from "../bundle/bundle-lock.js";
-import { loadPolicy } from "../signature/policy.js";
+import { loadPolicy, PolicyCache, readTrustedRootFile } from "../signature/policy.js";
+import { TRUSTED_ROOT_NAME } from "../store/bundle-index.js";
 import type { ImageVerdict, LoadedPolicy, SignaturePolicy } from "../signature/types.js";
 import type { BundleSource } from "../store/bundle-store.js";
 import { ClientPool } from "./client-pool.js";
@@ -53,9 +54,10 @@ export async function requireBundleSignatures(
   signal?: AbortSignal,
 ): Promise<void> {
   if (required === undefined) return;
-  const policy = await loadPolicy(required);
+  const policies = new PolicyCache(required);
   const verdicts: ImageVerdict[] = [];
   for (const source of sources) {
+    const policy = await policies.get(source.reader.index.metadata.get(TRUSTED_ROOT_NAME));
     const lock = bundleLock(source.reader);
     if (lock === undefined) {
       throw new AirlockError(
@@ -105,4 +107,12 @@ function refuseFailures(verdicts: ImageVerdict[], nothing: string): void {
   const said = failed.map((v) => `${v.image}: ${v.reason}`).join("; ");
   const what = failed.length === 1 ? "an image fails" : `${failed.length} images fail`;
   throw new AirlockError("ERR_SIGNATURE_POLICY", `${what} the signature policy (${nothing}): ${said}`);
+}
+
+/** The files create-bundle carries beside the layout for signature checks: the trusted root, if given. */
+export async function carriedFiles(
+  trustedRoot: string | undefined,
+): Promise<{ name: string; bytes: Buffer }[]> {
+  if (trustedRoot === undefined) return [];
+  return [{ name: TRUSTED_ROOT_NAME, bytes: await readTrustedRootFile(trustedRoot) }];
 }

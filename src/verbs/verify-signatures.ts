@@ -5,7 +5,8 @@ import type { ImageEntry } from "../imagelist/types.js";
 import { attachedOf } from "../plan/resolve-attached.js";
 import { formatReference, parseReference } from "../ref/reference.js";
 import { checkImage } from "../signature/check-image.js";
-import { loadPolicy } from "../signature/policy.js";
+import { PolicyCache } from "../signature/policy.js";
+import { TRUSTED_ROOT_NAME } from "../store/bundle-index.js";
 import type { ImageVerdict, LoadedPolicy, SignaturePolicy } from "../signature/types.js";
 import { BundleSource } from "../store/bundle-store.js";
 import { RegistryStore } from "../store/registry-store.js";
@@ -45,13 +46,13 @@ export async function verifySignatures(
   targets: string[],
   options: VerifySignaturesOptions,
 ): Promise<VerifySignaturesResult> {
-  const policy = await loadPolicy(options.policy);
+  const policies = new PolicyCache(options.policy);
   const pool = new ClientPool(options);
   const images: ImageVerdict[] = [];
   try {
     for (const target of targets) {
-      if (await isFile(target)) images.push(...(await verifyBundleFile(target, policy, options.signal)));
-      else images.push(await verifyReference(target, policy, pool));
+      if (await isFile(target)) images.push(...(await verifyBundleFile(target, policies, options.signal)));
+      else images.push(await verifyReference(target, await policies.get(), pool));
     }
   } finally {
     await pool.close();
@@ -68,11 +69,12 @@ async function isFile(target: string): Promise<boolean> {
 
 async function verifyBundleFile(
   file: string,
-  policy: LoadedPolicy,
+  policies: PolicyCache,
   signal?: AbortSignal,
 ): Promise<ImageVerdict[]> {
   const source = await BundleSource.open(file, undefined, signal);
   try {
+    const policy = await policies.get(source.reader.index.metadata.get(TRUSTED_ROOT_NAME));
     const lock = bundleLock(source.reader);
     if (lock === undefined) {
       throw new AirlockError(

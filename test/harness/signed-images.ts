@@ -60,6 +60,7 @@ export const SIGNED_CASES = [
   "keyless-expired",
   "keyless-untrusted",
   "keyless-bad-log",
+  "keyless-bad-proof",
   "keyless-sig",
 ] as const;
 export type SignedCase = (typeof SIGNED_CASES)[number];
@@ -175,6 +176,8 @@ async function attachedFor(
       return keylessCase(name, image, signers, IDENTITY, "untrusted");
     case "keyless-bad-log":
       return keylessCase(name, image, signers, IDENTITY, "bad-log-proof");
+    case "keyless-bad-proof":
+      return keylessCase(name, image, signers, IDENTITY, "bad-inclusion-proof");
     case "keyless-sig": {
       const payload = simpleSigningPayload(name, image.digest).bytes;
       const legacy = await signers.sigstore.signKeylessLegacy(payload, IDENTITY);

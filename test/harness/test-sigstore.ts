@@ -24,7 +24,7 @@ export interface KeylessIdentity {
 }
 
 /** What can go wrong with a keyless bundle, on purpose. */
-export type KeylessFault = "expired" | "untrusted" | "bad-log-proof";
+export type KeylessFault = "expired" | "untrusted" | "bad-log-proof" | "bad-inclusion-proof";
 
 export interface TestSigstore {
   /** trusted_root.json's content: the test Fulcio root, the Rekor and CT log keys. */
@@ -156,7 +156,13 @@ export async function startTestSigstore(): Promise<TestSigstore> {
               rootHash: b64(Buffer.from(proof.rootHash, "hex")),
               treeSize: String(proof.treeSize),
               hashes: proof.hashes.map((h) => b64(Buffer.from(h, "hex"))),
-              checkpoint: { envelope: proof.checkpoint },
+              // bad-inclusion-proof: the checkpoint claims a tree of another size than the log signed.
+              checkpoint: {
+                envelope:
+                  fault === "bad-inclusion-proof"
+                    ? proof.checkpoint.replace("\n1\n", "\n2\n")
+                    : proof.checkpoint,
+              },
             },
           }),
       canonicalizedBody: entry.body,

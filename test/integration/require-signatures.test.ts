@@ -2,8 +2,9 @@
  * Signature policies on writes, through the CLI against the real registry: create-bundle
  * --require-signatures and the image list's verify: (per registry, per entry) check each image
  * in its source registry and write nothing when one fails; push-bundle --require-signatures and
- * verify-signatures BUNDLE check from the bundle's own content, offline (the registry stopped,
- * every proxy variable pointing at a closed port).
+ * verify-signatures BUNDLE check from the bundle's own content and the trusted root it carries
+ * (create-bundle --trusted-root), offline (the registry stopped, every proxy variable pointing at
+ * a closed port).
  */
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
@@ -129,7 +130,7 @@ describe("signature policies on create-bundle and push-bundle", () => {
     before(async () => {
       const cases: SignedCase[] = ["ecdsa", "key-bundle", "keyless", "unsigned"];
       const at = await listOf(["images:", ...cases.map((c) => `  - ${ref(c)}`)]);
-      const run = await createBundle(at);
+      const run = await createBundle(at, ["--trusted-root", signed.trustedRootFile]);
       assert.equal(run.code, 0, run.stderr);
       // create-bundle carries what is attached by default: a bundle without it says so in its list.
       const bare = await listOf([
@@ -139,6 +140,8 @@ describe("signature policies on create-bundle and push-bundle", () => {
       ]);
       assert.equal((await createBundle(bare)).code, 0);
       plain = bare.bundle;
+      const checked = await runAirlock(["verify-bundle", at.bundle, "-q"]);
+      assert.equal(checked.code, 0, `a bundle carrying trusted_root.json verifies: ${checked.stderr}`);
       carried = join(at.dir, "carried.tar");
       const nodes = cases.flatMap((c) => signed.images[c].tagged.map((t) => t.node));
       await carryAttached(at.bundle, carried, await readFile(join(at.dir, "airlock.lock"), "utf8"), nodes);
@@ -206,7 +209,7 @@ describe("signature policies on create-bundle and push-bundle", () => {
       assert.equal(pushed.status, 200);
     });
 
-    it("verify-signatures BUNDLE passes by key and keyless, and fails the unsigned image, with no network", async () => {
+    it("verify-signatures BUNDLE passes by key and keyless (the bundle's trusted root), fails the unsigned image, with no network", async () => {
       await source.stop();
       const flags = [
         "--key",
@@ -215,8 +218,6 @@ describe("signature policies on create-bundle and push-bundle", () => {
         IDENTITY.subject,
         "--certificate-oidc-issuer",
         IDENTITY.issuer,
-        "--trusted-root",
-        signed.trustedRootFile,
         "--json",
       ];
       const run = await runAirlock(["verify-signatures", carried, ...flags], { env: offlineEnv });
@@ -234,6 +235,9 @@ describe("signature policies on create-bundle and push-bundle", () => {
         },
       );
       assert.equal(plainRun.code, POLICY_FAILED);
+      // A bundle that carries no trusted root needs one for keyless identities.
+      const noRoot = await runAirlock(["verify-signatures", carriedSigned, ...flags], { env: offlineEnv });
+      assert.equal(noRoot.code, 2, noRoot.stderr);
     });
   });
 });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import ts from "typescript";
@@ -50,6 +50,8 @@ async function installPackage(project: string): Promise<void> {
     dependencies: Record<string, string>;
   };
   for (const name of [...Object.keys(manifest.dependencies), "@types/node"]) {
+    // A scoped dependency (@sigstore/verify) goes into its scope's directory.
+    await mkdir(dirname(join(modules, name)), { recursive: true });
     await symlink(join(ROOT, "node_modules", name), join(modules, name), "dir");
   }
 }

@@ -166,6 +166,7 @@ describe("verify-signatures against the registry", () => {
     await fails("keyless-expired", keyless(), "untrusted-certificate");
     await fails("keyless-untrusted", keyless(), "untrusted-certificate");
     await fails("keyless-bad-log", keyless(), "tlog-invalid");
+    await fails("keyless-bad-proof", keyless(), "tlog-invalid");
   });
 
   it("a keyless identity needs a trusted root, and a key does not verify a keyless bundle", async () => {

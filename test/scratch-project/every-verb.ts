@@ -113,6 +113,13 @@ import {
   type TarIndex,
   type VerifyBundlesOptions,
   type VerifyReport,
+  verifySignatures,
+  type CertificateIdentity,
+  type ImageVerdict,
+  type SignatureFailure,
+  type SignaturePolicy,
+  type VerifySignaturesOptions,
+  type VerifySignaturesResult,
 } from "airlock";
 
 const REGISTRY = "registry.example.com";
@@ -251,6 +258,20 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
     to: "registry.internal:5000/mirror",
   });
   const mirrorFiles: string[] = await writeMirrorConfig(mirrors, "certs.d/");
+  const identity: CertificateIdentity = {
+    subject: "https://github.com/org/app/.github/workflows/release.yml@refs/heads/main",
+    issuer: "https://token.actions.githubusercontent.com",
+  };
+  const signaturePolicy: SignaturePolicy = {
+    keys: ["cosign.pub"],
+    identities: [identity],
+    trustedRoot: "trusted_root.json",
+    attestations: ["slsaprovenance"],
+  };
+  const signatureOptions: VerifySignaturesOptions = { ...remote, policy: signaturePolicy };
+  const signatures: VerifySignaturesResult = await verifySignatures([bundle.file, IMAGE], signatureOptions);
+  const verdict: ImageVerdict | undefined = signatures.images[0];
+  const failure: SignatureFailure | undefined = verdict?.failure;
   const serveOptions: ServeOptions = { listen: "127.0.0.1:0", signal };
   const served: ServedRegistry = await serveRegistry([bundle.file], serveOptions);
   await served.close();
@@ -273,6 +294,7 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
     index,
     site,
     deltaBytes,
+    failure,
   ];
 }
 

@@ -33,6 +33,8 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
   --since BASE             a delta: leave out the configs and layers BASE holds (an inventory.json
                            from airlock inventory at the site, an older lock, or an older bundle);
                            every manifest is carried, the bundle names its bases; repeatable
+  --trusted-root FILE      carry this sigstore trusted_root.json in the bundle, for keyless
+                           verify-signatures and push-bundle --require-signatures inside the gap
   -q, --quiet              no progress, no summary
   --json                   print a JSON summary on stdout at the end`,
   options: {
@@ -46,6 +48,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
     split: { type: "string" },
     "require-signatures": { type: "string" },
     since: { type: "string", multiple: true },
+    "trusted-root": { type: "string" },
   },
   args: [0, 0],
   async run({ values, remote, io, say, log, json }) {
@@ -69,6 +72,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
         since: Array.isArray(since) ? since.map(String) : undefined,
         onEvent: onBundleEvent(progress),
         requireSignatures,
+        trustedRoot: stringValue(values, "trusted-root"),
       }),
     );
     if (json) await writeJson(io.stdout, result);
