@@ -383,6 +383,22 @@ describe("delta bundles: inventory out, delta in", () => {
     }
   });
 
+  it("a bad base stops the run before a missing lock is written", async () => {
+    const bad = join(lists.dir, "not-an-inventory.json");
+    const res = await runAirlock([
+      "create-bundle",
+      "-f",
+      lists.unrelated,
+      "-o",
+      out("x.tar"),
+      "--since",
+      bad,
+    ]);
+    assert.equal(res.code, 2, res.stderr);
+    assert.ok(isOneCleanLine(res.stderr), res.stderr);
+    await assert.rejects(stat(join(lists.dir, "unrelated", "airlock.lock")), { code: "ENOENT" });
+  });
+
   it("warns, and leaves nothing out, for a base lock that shares nothing", async () => {
     ok(await runAirlock(["lock", "-f", lists.unrelated, "--quiet"]));
     const res = await runAirlock([
