@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { AirlockError } from "../errors.js";
 import type { Descriptor, Index } from "../oci/types.js";
 import { VerifiedFileRange } from "../stream/verified-file-range.js";
-import { indexBundleTar, type IndexOptions, type TarIndex } from "./bundle-index.js";
+import { DELTA_MARKER_NAME, indexBundleTar, type IndexOptions, type TarIndex } from "./bundle-index.js";
 import { layoutAttached, type AttachedRef } from "./layout-attached.js";
 import { layoutRefs, parseLayoutIndex, type LayoutRef } from "./layout-index.js";
 import { openTarFile } from "./tar-index.js";
@@ -64,6 +64,12 @@ export class BundleReader implements BlobReader {
 
   #locate(descriptor: Pick<Descriptor, "digest" | "size">): { offset: number; size: number } {
     const at = this.index.blobs.get(descriptor.digest);
+    if (at === undefined && this.index.metadata.has(DELTA_MARKER_NAME)) {
+      throw new AirlockError(
+        "ERR_DELTA_BASE_MISSING",
+        `bundle ${this.file} is a delta that leaves out blob ${descriptor.digest}, and the target did not take it from where it holds it (a refused mount?)`,
+      );
+    }
     if (at === undefined) {
       throw new AirlockError("ERR_BUNDLE_CORRUPT", `bundle ${this.file} lacks blob ${descriptor.digest}`);
     }

@@ -168,13 +168,14 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
   // The default bundle is named after the list file: a list given as an object needs `output`.
   if (options.output === undefined) listFileFor(options, "output", "the bundle");
   const list = await loadListSource(options);
+  // A base that is no base stops the run before anything is locked or written.
+  const bases = options.since?.length ? await readDeltaBases(options.since, options.signal) : undefined;
   const source = await loadLockSource(options.lock, options.lockFile, () =>
     defaultLockFile(listFileFor(options, "lockFile or lock", "the lock")),
   );
   const lockFile = source.lockFile;
   const lock = narrowPlatforms(await currentLock(list, source, options), options.platforms);
   await requireLockSignatures(lock, list, options.requireSignatures, options);
-  const bases = options.since?.length ? await readDeltaBases(options.since, options.signal) : undefined;
   const fullPath = (): string => defaultBundlePath(list.file, encodeLock(lock));
   const output = options.output ?? (bases ? deltaBundlePath(fullPath(), bases) : fullPath());
   const full = planBundleContent(lock);

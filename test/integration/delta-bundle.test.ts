@@ -16,6 +16,7 @@ import type { Lock } from "../../src/plan/lock-types.js";
 import { BundleReader } from "../../src/store/bundle-reader.js";
 import { isOneCleanLine, runAirlock, type CliResult } from "../harness/cli.js";
 import { seedDeltaLists, type DeltaLists } from "../harness/delta-images.js";
+import { startFaultProxy } from "../harness/fault-proxy.js";
 import { startRegistry, type TestRegistry } from "../harness/registry.js";
 import { runSkopeo } from "../harness/tools.js";
 import { createHash } from "node:crypto";
@@ -178,6 +179,24 @@ describe("delta bundles: inventory out, delta in", () => {
     assert.equal(size.delta.blobBytes, bytes);
   });
 
+  it("--split with --since: each part a delta of its own images, verified on its own", async () => {
+    const res = await createDelta(
+      "split.tar",
+      [join(lists.dir, "inventory.json")],
+      ["--split", "20K", "--json"],
+    );
+    ok(res);
+    const parts = (JSON.parse(res.stdout.toString()) as { parts: { file: string }[] }).parts;
+    assert.ok(parts.length > 1, `${parts.length} parts`);
+    const carried = new Set<string>();
+    for (const p of parts) {
+      const verified = await runAirlock(["verify-bundle", p.file, "--json"]);
+      ok(verified);
+      for (const d of (await tarContent(p.file)).blobs) carried.add(d);
+    }
+    assert.deepEqual(sorted(carried), expectedBlobs());
+  });
+
   it("verify-bundle checks what the delta holds and lists what it needs from the target", async () => {
     const res = await runAirlock(["verify-bundle", out("delta-inv.tar"), "--json"]);
     ok(res);
@@ -244,6 +263,36 @@ describe("delta bundles: inventory out, delta in", () => {
       }
     } finally {
       await c.stop();
+    }
+  });
+
+  it("where the registry refuses the mount a delta needs, the image fails naming the left-out blob, not a corrupt bundle", async () => {
+    const d = await startRegistry("plain");
+    const proxy = await startFaultProxy(d.url);
+    try {
+      proxy.addRule({
+        method: "POST",
+        path: /mount=/,
+        times: Infinity,
+        action: { kind: "status", status: 405 },
+      });
+      const res = await runAirlock([
+        "push-bundle",
+        out("bundle1.tar"),
+        out("delta-tar.tar"),
+        "--to",
+        `${proxy.host}/site`,
+        "--journal",
+        journal("refused-mounts"),
+        "--retry-for",
+        "0",
+      ]);
+      assert.equal(res.code, 3, res.stderr);
+      assert.match(res.stderr, /apps\/app3:v1/);
+      assert.match(res.stderr, /is a delta that leaves out blob sha256:/);
+    } finally {
+      await proxy.close();
+      await d.stop();
     }
   });
 
@@ -332,6 +381,22 @@ describe("delta bundles: inventory out, delta in", () => {
       await assert.rejects(stat(out(name)), { code: "ENOENT" });
       await assert.rejects(stat(`${out(name)}.partial`), { code: "ENOENT" });
     }
+  });
+
+  it("a bad base stops the run before a missing lock is written", async () => {
+    const bad = join(lists.dir, "not-an-inventory.json");
+    const res = await runAirlock([
+      "create-bundle",
+      "-f",
+      lists.unrelated,
+      "-o",
+      out("x.tar"),
+      "--since",
+      bad,
+    ]);
+    assert.equal(res.code, 2, res.stderr);
+    assert.ok(isOneCleanLine(res.stderr), res.stderr);
+    await assert.rejects(stat(join(lists.dir, "unrelated", "airlock.lock")), { code: "ENOENT" });
   });
 
   it("warns, and leaves nothing out, for a base lock that shares nothing", async () => {
