@@ -46,6 +46,7 @@ describe("mirror-config: pulls by original name reach the site registry", () => 
   let work: string;
   let registriesConf: string;
   let pushed: PushJson;
+  let lockFile: string;
 
   before(async () => {
     [{ registry: upstream, fixtures }, site] = await Promise.all([
@@ -73,6 +74,7 @@ images:
     platforms: all
 `);
     bundle = made.bundle;
+    lockFile = made.lock;
     const out = join(work, "containers");
     const push = await runAirlock([
       "push-bundle",
@@ -219,6 +221,24 @@ images:
     assert.match(res.stderr, /docker\.io/);
     const tags = runSkopeo(["list-tags", ...site.skopeoFlags(), `docker://${site.host}/split/hub/tiny`]);
     await assert.rejects(tags, "nothing was pushed");
+  });
+
+  it("from a bundle, --json names its sparse indexes (their digest changes where they are refused); from a lock, none are judged", async () => {
+    const args = ["--to", `${site.host}/site`, "--format", "registries.conf", "--json"];
+    const res = await runAirlock(["mirror-config", bundle, ...args]);
+    assert.equal(res.code, 0, res.stderr);
+    const result = JSON.parse(res.stdout.toString()) as {
+      filtered?: { reference: string }[];
+      images: number;
+    };
+    assert.equal(result.images, IMAGES.length);
+    assert.deepEqual(
+      result.filtered?.map((f) => f.reference),
+      ["docker.io/fixtures/multi-oci:v1"],
+    );
+    const fromLock = await runAirlock(["mirror-config", lockFile, ...args]);
+    assert.equal(fromLock.code, 0, fromLock.stderr);
+    assert.equal((JSON.parse(fromLock.stdout.toString()) as { filtered?: unknown }).filtered, undefined);
   });
 
   it("k3s registries.yaml: mirrors with the site endpoint and a rewrite under the prefix, in the documented keys", async () => {
