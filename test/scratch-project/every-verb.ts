@@ -30,6 +30,7 @@ import {
   login,
   logout,
   manifestDigest,
+  mirrorConfig,
   mutateImage,
   openSource,
   openTarget,
@@ -47,6 +48,7 @@ import {
   verifyBundle,
   verifyBundles,
   writeLock,
+  writeMirrorConfig,
   type BundleEvent,
   type BundlePart,
   type BundleRef,
@@ -98,6 +100,8 @@ import {
   type ServedRegistry,
   type ServeOptions,
   type SparseIndexPolicy,
+  type MirrorConfigOptions,
+  type MirrorConfigResult,
   type SyncedImage,
   type SyncOptions,
   type TarIndex,
@@ -230,12 +234,19 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
   const serveOptions: ServeOptions = { listen: "127.0.0.1:0", signal };
   const served: ServedRegistry = await serveRegistry([bundle.file], serveOptions);
   await served.close();
+  const mirrorOptions: MirrorConfigOptions = {
+    format: "containerd",
+    to: "registry.internal:5000/mirror",
+    signal,
+  };
+  const mirror: MirrorConfigResult = await mirrorConfig([bundle.file], mirrorOptions);
+  const mirrorFiles: string[] = await writeMirrorConfig(mirror, "certs.d/");
 
   const refs: BundleRef[] = [];
   const index: TarIndex | undefined = undefined;
   void [credential, manifest, config, blob, tags, catalog, fileDigest, inspection, loggedOut];
   void [copied, fromStores, pulled, pushed, tagged, deleted, synced, mutated, appended, flattened, rebased];
-  void [checked, lockCheck, onDisk, diff, planned, report, reports, summary, stats, refs, index];
+  void [checked, lockCheck, onDisk, diff, planned, report, reports, summary, stats, refs, index, mirrorFiles];
 }
 
 /** Errors are told by code. */
