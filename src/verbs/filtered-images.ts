@@ -1,5 +1,9 @@
 /** The filtered indexes of a lock, judged from the top manifests in the blob cache (lock and create-bundle put them there). */
+import { parseManifest } from "../oci/manifest.js";
 import { isIndexType } from "../oci/media-types.js";
+import { formatPlatform, isAttestation } from "../oci/platform.js";
+import type { Descriptor } from "../oci/types.js";
+import type { BundleReader } from "../store/bundle-reader.js";
 import { filteredImages, type FilteredImage } from "../plan/filtered-images.js";
 import type { Lock } from "../plan/lock-types.js";
 import type { BlobDir } from "../store/blob-dir.js";
@@ -20,4 +24,27 @@ export async function findFilteredImages(lock: Lock, cache: BlobDir | undefined)
     if (bytes !== undefined) indexes.set(image.digest, bytes);
   }
   return filteredImages(lock, (digest) => indexes.get(digest));
+}
+
+/** The sparse indexes a bundle carries: index children it does not hold. */
+export async function findFilteredInBundle(reader: BundleReader): Promise<FilteredImage[]> {
+  const found: FilteredImage[] = [];
+  for (const { reference, descriptor } of reader.refs()) {
+    if (!isIndexType(descriptor.mediaType) || !reader.has(descriptor.digest)) continue;
+    const parsed = parseManifest(await reader.readBlob(descriptor), descriptor.mediaType, reference);
+    if (parsed.kind !== "index") continue;
+    const runnable = parsed.index.manifests.filter((d) => !isAttestation(d));
+    const absent = parsed.index.manifests.filter((d) => !reader.has(d.digest));
+    if (absent.length === 0) continue;
+    const name = (d: Descriptor): string =>
+      formatPlatform(d.platform ?? { os: "unknown", architecture: "unknown" });
+    found.push({
+      reference,
+      digest: descriptor.digest,
+      platforms: runnable.filter((d) => reader.has(d.digest)).map(name),
+      leftOut: runnable.filter((d) => !reader.has(d.digest)).map(name),
+      pinnedByDigest: reference.includes("@"),
+    });
+  }
+  return found;
 }

@@ -19,6 +19,7 @@ import { parseRegistryTarget, type TargetNaming } from "../ref/target-name.js";
 import { writeFileAtomic } from "../stream/atomic-file.js";
 import { BundleReader } from "../store/bundle-reader.js";
 import { readLock } from "./lock-io.js";
+import { findFilteredInBundle, type FilteredImage } from "./filtered-images.js";
 
 export type { MirrorFile, MirrorFormat, MirrorSite } from "../plan/mirror-formats.js";
 export type { MirrorHost, MirrorRule } from "../plan/mirror-rules.js";
@@ -47,6 +48,12 @@ export interface MirrorConfigResult {
   hosts: { host: string; rules: { from: string; to: string }[]; repositories: number }[];
   /** The images the configuration covers. */
   images: number;
+  /**
+   * Images of bundle inputs carried as sparse indexes: at a registry that refuses those, their tag
+   * names a new index (push-bundle's digest map says which). Undefined when a lock was among the
+   * inputs (not judged); empty when every tag keeps its upstream digest.
+   */
+  filtered?: FilteredImage[];
 }
 
 /**
@@ -72,9 +79,9 @@ export async function mirrorConfig(
     keepHost: options.keepHost,
     rules: options.mappingFile === undefined ? [] : await loadMapping(options.mappingFile),
   };
-  const references = [
-    ...new Set((await Promise.all(inputs.map((f) => referencesOf(f, options.signal)))).flat()),
-  ];
+  const read = await Promise.all(inputs.map((f) => referencesOf(f, options.signal)));
+  const references = [...new Set(read.flatMap((r) => r.references))];
+  const judged = read.every((r) => r.filtered !== undefined);
   if (references.length === 0) {
     throw new AirlockError("ERR_USAGE", `${inputs.join(", ")}: no images to configure mirrors for`);
   }
@@ -90,6 +97,7 @@ export async function mirrorConfig(
     files: renderMirrorConfig(options.format, hosts, site),
     hosts: hosts.map(summary),
     images: references.length,
+    ...(judged ? { filtered: read.flatMap((r) => r.filtered ?? []) } : {}),
   };
 }
 
@@ -118,15 +126,21 @@ export async function writeMirrorConfig(result: MirrorConfigResult, out: string)
   return paths;
 }
 
-/** The references a lock or a bundle (or a part of one) names. */
-async function referencesOf(file: string, signal: AbortSignal | undefined): Promise<string[]> {
+/** The references a lock or a bundle (or a part of one) names; for a bundle, its sparse indexes. */
+async function referencesOf(
+  file: string,
+  signal: AbortSignal | undefined,
+): Promise<{ references: string[]; filtered?: FilteredImage[] }> {
   if (await isTar(file)) {
     const reader = await BundleReader.open(file, { signal });
-    return reader.refs().map((r) => r.reference);
+    return {
+      references: reader.refs().map((r) => r.reference),
+      filtered: await findFilteredInBundle(reader),
+    };
   }
   const lock = await readLock(file);
   if (lock === undefined) throw new AirlockError("ERR_FILE", `cannot read ${file}: no such file`);
-  return lock.entries.flatMap((e) => e.images.map((i) => i.reference));
+  return { references: lock.entries.flatMap((e) => e.images.map((i) => i.reference)) };
 }
 
 /** A POSIX tar has "ustar" at offset 257 of its first header. */

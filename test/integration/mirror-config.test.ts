@@ -46,6 +46,7 @@ describe("mirror-config: pulls by original name reach the site registry", () => 
   let work: string;
   let registriesConf: string;
   let pushed: PushJson;
+  let lockFile: string;
 
   before(async () => {
     [{ registry: upstream, fixtures }, site] = await Promise.all([
@@ -73,6 +74,7 @@ images:
     platforms: all
 `);
     bundle = made.bundle;
+    lockFile = made.lock;
     const out = join(work, "containers");
     const push = await runAirlock([
       "push-bundle",
@@ -221,6 +223,24 @@ images:
     await assert.rejects(tags, "nothing was pushed");
   });
 
+  it("from a bundle, --json names its sparse indexes (their digest changes where they are refused); from a lock, none are judged", async () => {
+    const args = ["--to", `${site.host}/site`, "--format", "registries.conf", "--json"];
+    const res = await runAirlock(["mirror-config", bundle, ...args]);
+    assert.equal(res.code, 0, res.stderr);
+    const result = JSON.parse(res.stdout.toString()) as {
+      filtered?: { reference: string }[];
+      images: number;
+    };
+    assert.equal(result.images, IMAGES.length);
+    assert.deepEqual(
+      result.filtered?.map((f) => f.reference),
+      ["docker.io/fixtures/multi-oci:v1"],
+    );
+    const fromLock = await runAirlock(["mirror-config", lockFile, ...args]);
+    assert.equal(fromLock.code, 0, fromLock.stderr);
+    assert.equal((JSON.parse(fromLock.stdout.toString()) as { filtered?: unknown }).filtered, undefined);
+  });
+
   it("k3s registries.yaml: mirrors with the site endpoint and a rewrite under the prefix, in the documented keys", async () => {
     const res = await runAirlock(["mirror-config", bundle, "--to", `${site.host}/site`, "--format", "k3s"]);
     assert.equal(res.code, 0, res.stderr);
@@ -265,6 +285,81 @@ images:
     };
     assert.deepEqual(doc.mirrors["ghcr.io"]?.endpoint, [`http://${site.host}`]);
     assert.deepEqual(doc.configs, { [site.host]: { tls: { ca_file: ca, insecure_skip_verify: true } } });
+  });
+
+  describe("a TLS site registry with its own CA", () => {
+    let tls: TestRegistry;
+    let containerd: TestContainerd;
+    let out: string;
+    before(async () => {
+      [tls, containerd] = await Promise.all([startRegistry("tls"), startContainerd()]);
+      const ca = tls.caFile ?? "";
+      const push = await runAirlock([
+        ...[
+          "push-bundle",
+          bundle,
+          "--to",
+          `${tls.host}/site`,
+          "--ca-file",
+          ca,
+          "--journal",
+          join(work, "journal-tls"),
+        ],
+        ...["--mirror-config", "containerd", "--mirror-config-out", `${join(work, "tls-certs.d")}/`],
+      ]);
+      assert.equal(push.code, 0, push.stderr);
+      out = join(work, "tls-containers");
+      const conf = await runAirlock([
+        ...["mirror-config", bundle, "--to", `${tls.host}/site`, "--format", "registries.conf"],
+        ...["--ca-file", ca, "-o", `${out}/`],
+      ]);
+      assert.equal(conf.code, 0, conf.stderr);
+    });
+    after(async () => Promise.all([tls.stop(), containerd.stop()]));
+
+    it('containerd: the CA copied beside each hosts.toml (ca = "site-ca.crt") is what ctr trusts', async () => {
+      const dir = join(work, "tls-certs.d");
+      for (const host of ["docker.io", "ghcr.io", "registry.k8s.io"]) {
+        const toml = plain(parse(await readFile(join(dir, host, "hosts.toml"), "utf8"))) as {
+          host: Record<string, { ca?: string }>;
+        };
+        assert.deepEqual(
+          Object.values(toml.host).map((h) => h.ca),
+          ["site-ca.crt"],
+        );
+        assert.equal(
+          await readFile(join(dir, host, "site-ca.crt"), "utf8"),
+          await readFile(tls.caFile ?? "", "utf8"),
+        );
+      }
+      const args = [
+        "images",
+        "pull",
+        "--hosts-dir",
+        dir,
+        "--snapshotter",
+        "native",
+        "--platform",
+        "linux/amd64",
+      ];
+      await containerd.ctr([...args, "ghcr.io/fixtures/single-oci:v1"], NO_INTERNET);
+    });
+
+    it("registries.conf: https mirrors (no insecure) and the CA as certs.d/<site>/ca.crt, which skopeo trusts", async () => {
+      const conf = plain(parse(await readFile(join(out, "registries.conf"), "utf8"))) as {
+        registry: { mirror: { location: string; insecure?: boolean }[] }[];
+      };
+      for (const r of conf.registry) assert.deepEqual(r.mirror, [{ location: `${tls.host}/site` }]);
+      const certDir = join(out, "certs.d", tls.host);
+      const raw = await runSkopeo(
+        [
+          ...["inspect", "--registries-conf", join(out, "registries.conf"), "--raw", "--cert-dir", certDir],
+          "docker://registry.k8s.io/fixtures/multi-docker:v1",
+        ],
+        { env: NO_INTERNET },
+      );
+      assert.equal(sha256(raw.stdout), fixtures.byRef("fixtures/multi-docker:v1").digest);
+    });
   });
 
   describe("containerd", () => {

@@ -31,6 +31,7 @@ import {
   login,
   logout,
   manifestDigest,
+  mirrorConfig,
   mutateImage,
   openSource,
   openTarget,
@@ -45,13 +46,11 @@ import {
   syncImages,
   tagImage,
   takeInventory,
-  mirrorConfig,
-  writeMirrorConfig,
-  type MirrorConfigResult,
   validateImageList,
   verifyBundle,
   verifyBundles,
   writeLock,
+  writeMirrorConfig,
   type BundleEvent,
   type BundlePart,
   type BundleRef,
@@ -108,6 +107,8 @@ import {
   type ServedRegistry,
   type ServeOptions,
   type SparseIndexPolicy,
+  type MirrorConfigOptions,
+  type MirrorConfigResult,
   type SyncedImage,
   type SyncOptions,
   type TarIndex,
@@ -253,11 +254,6 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
   };
   const taken: InventoryResult = await takeInventory(inventoryOptions);
   const site: Inventory = taken.inventory;
-  const mirrors: MirrorConfigResult = await mirrorConfig([bundle.file], {
-    format: "containerd",
-    to: "registry.internal:5000/mirror",
-  });
-  const mirrorFiles: string[] = await writeMirrorConfig(mirrors, "certs.d/");
   const identity: CertificateIdentity = {
     subject: "https://github.com/org/app/.github/workflows/release.yml@refs/heads/main",
     issuer: "https://token.actions.githubusercontent.com",
@@ -275,10 +271,17 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
   const serveOptions: ServeOptions = { listen: "127.0.0.1:0", signal };
   const served: ServedRegistry = await serveRegistry([bundle.file], serveOptions);
   await served.close();
+  const mirrorOptions: MirrorConfigOptions = {
+    format: "containerd",
+    to: "registry.internal:5000/mirror",
+    signal,
+  };
+  const mirror: MirrorConfigResult = await mirrorConfig([bundle.file], mirrorOptions);
+  const mirrorFiles: string[] = await writeMirrorConfig(mirror, "certs.d/");
 
   const refs: BundleRef[] = [];
   const index: TarIndex | undefined = undefined;
-  void [mirrorFiles, credential, manifest, config, blob, tags, catalog, fileDigest, inspection, loggedOut];
+  void [credential, manifest, config, blob, tags, catalog, fileDigest, inspection, loggedOut];
   void [copied, fromStores, pulled, pushed, tagged, deleted, synced, mutated, appended, flattened, rebased];
   void [
     checked,
@@ -295,6 +298,7 @@ export async function everyVerb(signal: AbortSignal): Promise<void> {
     site,
     deltaBytes,
     failure,
+    mirrorFiles,
   ];
 }
 

@@ -56,11 +56,26 @@ same repositories. Every upstream host the images come from is covered.
       to,
     });
     const output = stringValue(values, "output");
+    const note = digestNote(result);
+    if (note !== undefined) ctx.say(note);
     if (output !== undefined) return void (await writeTold(result, output, ctx));
     if (json) return void (await writeJson(io.stdout, result));
     await printFiles(result, io.stdout);
   },
 };
+
+/** What a bundle's sparse indexes mean for digests at the site; nothing for a lock (not judged). */
+function digestNote(result: MirrorConfigResult): string | undefined {
+  const filtered = result.filtered;
+  if (filtered === undefined) return undefined;
+  if (filtered.length === 0) return "digests: every image keeps its upstream digest at any registry";
+  const named =
+    filtered
+      .slice(0, 3)
+      .map((f) => f.reference)
+      .join(", ") + (filtered.length > 3 ? ` and ${filtered.length - 3} more` : "");
+  return `note: ${filtered.length} images are sparse indexes (${named}): at a registry that refuses them, their tag names a new index; push-bundle's digest map says which digests to use`;
+}
 
 /** The naming flags push-bundle and mirror-config share, and the TLS globals. */
 export function mirrorFlags(
