@@ -72,6 +72,13 @@ export class CachingFetcher implements BlobReader {
     }
   }
 
+  /** The cache's file of a blob it held when the run began, for a copy that verifies as it reads. */
+  blobFile(descriptor: Pick<Descriptor, "digest" | "size">): Promise<string | undefined> {
+    return Promise.resolve(
+      this.#cached.has(descriptor.digest) ? this.#cache.path(descriptor.digest) : undefined,
+    );
+  }
+
   /** True when the cache holds every blob: nothing to download. */
   get allCached(): boolean {
     return this.#cached.size === this.#blobs.size;

@@ -57,6 +57,11 @@ export class BlobDir implements BlobStore {
     }
   }
 
+  /** The blob's file when it is there with the right size (its content checked by whoever reads it). */
+  async blobFile(descriptor: Pick<Descriptor, "digest" | "size">): Promise<string | undefined> {
+    return (await this.has(descriptor)) ? this.path(descriptor.digest) : undefined;
+  }
+
   async fetch(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Readable> {
     const path = this.path(descriptor.digest);
     // Small blobs get small buffers: a 1 MiB buffer per config file would keep the GC busy.

@@ -8,6 +8,12 @@ export interface BlobReader {
     descriptor: Pick<Descriptor, "digest" | "size">,
     options?: { signal?: AbortSignal },
   ): Promise<Readable>;
+  /**
+   * A local file holding the blob, whole, for a reader that copies it by
+   * itself and checks size and sha256 as it reads (a worker copying it into
+   * a tar); undefined when the blob has to come through `fetch`.
+   */
+  blobFile?(descriptor: Pick<Descriptor, "digest" | "size">): Promise<string | undefined>;
 }
 
 /** A place blobs can be written to, atomically and verified. */
