@@ -115,7 +115,9 @@ async function writeBlob(
 ): Promise<void> {
   const from = await source.blobFile?.(blob);
   if (from === undefined) {
-    await tar.write(slot, await source.fetch(blob, { signal }));
+    const into = source.blobInto?.bind(source);
+    if (into === undefined) await tar.write(slot, await source.fetch(blob, { signal }));
+    else await tar.fill(slot, (to) => into(blob, to.write, { signal }));
     return;
   }
   const what = `blob ${blob.digest} in ${from}`;

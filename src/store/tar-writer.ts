@@ -13,6 +13,7 @@ import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AirlockError, abortedError, isAirlockError, messageOf } from "../errors.js";
 import { FileRangeWriter, writeAllAt } from "../stream/file-range-writer.js";
+import type { PositionalWrite } from "../stream/gathered-writes.js";
 import { PrefixHash, handleRangeHash } from "../stream/prefix-hash.js";
 import type { RangeHash } from "../stream/range-workers.js";
 import { VerifyStream } from "../stream/verify-stream.js";
@@ -38,6 +39,15 @@ export interface TarWriterOptions {
   signal?: AbortSignal;
   /** Bytes written, headers and padding included, as they go. */
   onBytes?: (n: number) => void;
+}
+
+/** Where an entry's data goes, for `fill`. */
+export interface SlotTarget {
+  /** The archive being built, and the entry's data offset in it. */
+  file: string;
+  offset: number;
+  /** Writes `data` at byte `at` of the entry's data. */
+  write: PositionalWrite;
 }
 
 export interface WrittenTar {
@@ -143,14 +153,14 @@ export class TarWriter {
   }
 
   /**
-   * Writes one entry whose data `fill` puts into the archive itself (a copy
-   * on a worker, say) at `target.offset` of `target.file`, telling `onBytes`
-   * as it goes; the header and padding are written here. As `write`: any
-   * order, each entry once.
+   * Writes one entry whose data `fill` puts into the archive itself: by
+   * `target.write` (counted here), or by other means (a copy on a worker) at
+   * `target.offset` of `target.file`, telling `onBytes` as it goes. The header
+   * and padding are written here. As `write`: any order, each entry once.
    */
   fill(
     slot: TarSlot,
-    fill: (target: { file: string; offset: number }, onBytes: (n: number) => void) => Promise<void>,
+    fill: (target: SlotTarget, onBytes: (n: number) => void) => Promise<void>,
   ): Promise<void> {
     try {
       this.#checkWritable(slot);
@@ -163,7 +173,12 @@ export class TarWriter {
         await writeAllAt(this.#handle, [slot.header], slot.headerOffset);
         await writeAllAt(this.#handle, [padding(slot)], slot.dataOffset + slot.size);
         this.#count(slot.header.length + padding(slot).length);
-        await fill({ file: this.#temp, offset: slot.dataOffset }, (n) => this.#count(n));
+        const write: PositionalWrite = async (data, at) => {
+          if (at + data.length > slot.size) throw sizeMismatch(slot, at + data.length);
+          await writeAllAt(this.#handle, [data], slot.dataOffset + at);
+          this.#count(data.length);
+        };
+        await fill({ file: this.#temp, offset: slot.dataOffset, write }, (n) => this.#count(n));
         this.#hash?.complete(slot.headerOffset, slot.end);
       }),
     );
