@@ -58,7 +58,7 @@ try {
     }
   }
   const line = (what: string, runs: Measured[]): string =>
-    `${what}: median ${median(runs.map((m) => m.seconds)).toFixed(2)} s, best ${Math.min(...runs.map((m) => m.seconds)).toFixed(2)} s (runs ${runs.map((m) => m.seconds.toFixed(2)).join(", ")}), peak RSS ${Math.max(...runs.map((m) => m.rssMiB)).toFixed(0)} MiB`;
+    `${what}: median ${median(runs.map((m) => m.seconds)).toFixed(2)} s, best ${Math.min(...runs.map((m) => m.seconds)).toFixed(2)} s (runs ${runs.map((m) => m.seconds.toFixed(2)).join(", ")}), CPU median ${median(runs.map((m) => m.cpuSeconds)).toFixed(2)} s, peak RSS ${Math.max(...runs.map((m) => m.rssMiB)).toFixed(0)} MiB`;
   for (const side of ["old", "new"] as const) {
     const r = results[side];
     if (r === undefined) continue;

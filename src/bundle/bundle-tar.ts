@@ -33,6 +33,12 @@ export interface WriteTarOptions {
 
 const DIRECTORIES = ["blobs/", "blobs/sha256/"];
 
+/**
+ * Blobs from local files smaller than this are streamed on the main thread: a manifest or config
+ * is not worth a worker thread (~9 MiB each) when the layers come from the network anyway.
+ */
+const WORKER_COPY_MIN = 1024 * 1024;
+
 /** Where a blob goes in a bundle tar. */
 export function blobEntryName(digest: string): string {
   return `blobs/sha256/${parseDigest(digest).hex}`;
@@ -113,7 +119,7 @@ async function writeBlob(
   workers: RangeWorkers,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const from = await source.blobFile?.(blob);
+  const from = blob.size < WORKER_COPY_MIN ? undefined : await source.blobFile?.(blob);
   if (from === undefined) {
     const into = source.blobInto?.bind(source);
     if (into === undefined) await tar.write(slot, await source.fetch(blob, { signal }));

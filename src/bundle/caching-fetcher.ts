@@ -76,7 +76,7 @@ export class CachingFetcher implements BlobReader {
 
   /**
    * Downloads a blob the cache did not hold into `write` (its tar slot) and
-   * into the cache at once, each 1 MiB gathered written to both; the cache
+   * into the cache at once, each 512 KiB gathered written to both; the cache
    * keeps it (renamed into place) once it has arrived whole and verified.
    */
   async blobInto(

@@ -19,6 +19,9 @@ import type { RangeHash } from "../stream/range-workers.js";
 import { VerifyStream } from "../stream/verify-stream.js";
 import { TAR_END_BYTES, TarLayout, type TarEntrySpec, type TarSlot } from "./tar-layout.js";
 
+/** Bytes written between background syncs (with the `sync` option). */
+const SYNC_EVERY = 256 * 1024 * 1024;
+
 /** Zeros for padding and the end-of-archive marker. */
 const ZEROS = Buffer.alloc(TAR_END_BYTES);
 
@@ -27,7 +30,11 @@ export interface TarWriterOptions {
   layout?: TarLayout;
   /** The temporary file to build the archive in (replaced if present); default `.NAME.<random>.tmp`. */
   partial?: string;
-  /** fsync the archive before renaming it into place. */
+  /**
+   * fsync the archive before renaming it into place; while it is written,
+   * every SYNC_EVERY bytes are sent to disk in the background, so that the
+   * last fsync has little left to do.
+   */
   sync?: boolean;
   /**
    * sha256 of the whole archive, in the result of `commit`: hashed as its
@@ -73,6 +80,9 @@ export class TarWriter {
   #queue: Promise<void> = Promise.resolve();
   #failure: Error | undefined;
   #closed = false;
+  /** Bytes written since the last background sync began, and that sync. */
+  #unsynced = 0;
+  #syncing: Promise<void> | undefined;
 
   private constructor(file: string, temp: string, handle: FileHandle, options: TarWriterOptions) {
     this.file = file;
@@ -231,6 +241,7 @@ export class TarWriter {
       this.#count(end.length);
       this.#hash?.complete(this.layout.entriesEnd, this.layout.size);
       // The last of the hash is read back while the data goes to disk.
+      await this.#syncing;
       const [sha256] = await Promise.all([
         this.#hash?.digest(this.layout.size),
         this.#options.sync === true ? this.#handle.sync() : undefined,
@@ -250,6 +261,7 @@ export class TarWriter {
     this.#closed = true;
     this.#failure ??= new AirlockError("ERR_FILE", `${this.file}: the write was abandoned`);
     await this.#hash?.digest(-1).catch(() => undefined); // frees its worker
+    await this.#syncing;
     await this.#handle.close().catch(() => undefined);
     await rm(this.#temp, { force: true });
   }
@@ -287,6 +299,16 @@ export class TarWriter {
 
   #count(n: number): void {
     this.#options.onBytes?.(n);
+    if (this.#options.sync !== true) return;
+    this.#unsynced += n;
+    if (this.#unsynced < SYNC_EVERY || this.#syncing !== undefined || this.#closed) return;
+    this.#unsynced = 0;
+    // What has been written so far goes to disk while the rest arrives; commit's fsync is the one
+    // that counts, so a failure here only means that one has more to do.
+    this.#syncing = this.#handle
+      .datasync()
+      .catch(() => undefined)
+      .finally(() => (this.#syncing = undefined));
   }
 
   #checkWritable(slot: TarSlot): void {

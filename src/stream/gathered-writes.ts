@@ -1,5 +1,5 @@
 /**
- * A stream's bytes gathered into 1 MiB buffers and written, each buffer to
+ * A stream's bytes gathered into 512 KiB buffers and written, each buffer to
  * every place at once, by position: a download's 16–64 KiB chunks become a
  * few large writes instead of one write per chunk and per place (each write
  * a trip through libuv's thread pool), and no stream sits between the wire
@@ -10,14 +10,14 @@ import type { Readable } from "node:stream";
 /** Writes `data` at byte `at` of one place (a tar slot, a cache file). */
 export type PositionalWrite = (data: Buffer, at: number) => Promise<void>;
 
-const GATHER = 1 << 20;
+const GATHER = 512 * 1024;
 /** Buffers kept for later streams (8 MiB); more are left to the GC. */
-const SPARE_MAX = 8;
+const SPARE_MAX = 16;
 const spare: Buffer[] = [];
 
 /**
  * Reads `source` to its end, writing its bytes at 0, 1, … of every one of
- * `places` in 1 MiB writes, one buffer in flight while the next fills;
+ * `places` in 512 KiB writes, one buffer in flight while the next fills;
  * `onBytes` hears each chunk as it arrives. Returns the bytes written. A
  * failure of the source or of a write is thrown once the writes under way
  * have settled (so no buffer is reused while a write still reads it).
