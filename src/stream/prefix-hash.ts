@@ -70,6 +70,7 @@ export function handleRangeHash(handle: FileHandle): RangeHash {
     async digest() {
       await queue;
       if (failure !== undefined) throw failure;
+      failure = new Error("the hash was already taken");
       return hash.digest("hex");
     },
   };

@@ -203,22 +203,25 @@ export class RangeWorkers {
       this.#extra.delete(slot.worker);
       await slot.worker.terminate();
     };
+    let digested: Promise<string> | undefined;
     return {
       update: (offset, size) => {
-        if (size === 0) return;
+        if (size === 0 || digested !== undefined) return;
         const run = this.#run(slot, { op: "update", file, offset, size });
         run.catch((err: unknown) => (failure ??= err instanceof Error ? err : new Error(String(err))));
         updates = run;
       },
-      digest: async () => {
-        try {
-          await updates.catch(() => undefined);
-          if (failure !== undefined) throw failure;
-          return String(await this.#run(slot, { op: "digest" }));
-        } finally {
-          await finish();
-        }
-      },
+      // Once: a second call (an abort after a failed commit) gets the same answer.
+      digest: () =>
+        (digested ??= (async () => {
+          try {
+            await updates.catch(() => undefined);
+            if (failure !== undefined) throw failure;
+            return String(await this.#run(slot, { op: "digest" }));
+          } finally {
+            await finish();
+          }
+        })()),
     };
   }
 
@@ -232,6 +235,12 @@ export class RangeWorkers {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     worker.on("message", (msg: Message) => this.#settle(msg));
     worker.on("error", (err) => this.#failAll(worker, err));
+    // A worker gone (it crashed, or was terminated) takes no more jobs; what it held fails.
+    worker.on("exit", () => {
+      this.#failAll(worker, new AirlockError("ERR_FILE", "a hashing worker thread stopped"));
+      const at = this.#slots.findIndex((s) => s.worker === worker);
+      if (at !== -1) this.#slots.splice(at, 1);
+    });
     return worker;
   }
 

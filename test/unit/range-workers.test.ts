@@ -72,6 +72,13 @@ describe("PrefixHash", () => {
       partial.complete(1000, 2000);
       assert.equal(partial.prefix, 0);
       await assert.rejects(partial.digest(2000));
+      // Asked again (an abort after a failed commit), it answers at once instead of waiting on a
+      // worker that is gone.
+      await assert.rejects(partial.digest(2000));
+      const whole = workers.rangeHash(file);
+      whole.update(0, data.length);
+      assert.equal(await whole.digest(), hex(data));
+      assert.equal(await whole.digest(), hex(data));
     } finally {
       await handle.close();
       await workers.close();
