@@ -191,6 +191,7 @@ export type { FetchProgress } from "./bundle/fetch.js";
 export { BundleReader, type BundleRef } from "./store/bundle-reader.js";
 export type { BlobLocation, IndexOptions, TarIndex } from "./store/bundle-index.js";
 export type { HashPool } from "./bundle/hash-pool.js";
+export type { RangeCopy, RangeHash } from "./stream/range-workers.js";
 export { bundleLock } from "./bundle/bundle-lock.js";
 export { verifyBundle, type VerifyReport } from "./bundle/verify.js";
 export {
