@@ -22,6 +22,8 @@ export interface BundleBenchState {
   skopeoLayout: string;
   tinyBundle: string;
   tinyCount: number;
+  /** The medium cold create-bundle's median seconds (the large row's yardstick). */
+  mediumColdSeconds: number;
 }
 
 /**
@@ -70,6 +72,7 @@ export async function bundleBench(): Promise<{ rows: BenchRow[]; state: BundleBe
       skopeoLayout: cold.last.layout,
       tinyBundle,
       tinyCount: 200,
+      mediumColdSeconds: median(cold.airlock.map((m) => m.seconds)),
     },
   };
 }

@@ -40,6 +40,20 @@ export const MEDIUM: WorkloadShape = {
   app: { randomMiB: 4, textMiB: 3 },
 };
 
+/**
+ * The 5 GB workload (opt-in: `npm run bench -- --large`): the medium one's references, platforms
+ * and sharing, with every layer four times the size, so that its cost beside the medium run's
+ * shows whether create-bundle's cost grows with the unique bytes alone and its memory stays flat.
+ */
+export const LARGE: WorkloadShape = {
+  ...MEDIUM,
+  name: "large",
+  seed: "airlock-bench-large",
+  os: { randomMiB: 192, textMiB: 144 },
+  runtime: { randomMiB: 112, textMiB: 72 },
+  app: { randomMiB: 16, textMiB: 12 },
+};
+
 export const PLATFORMS: Platform[] = [
   { os: "linux", architecture: "amd64" },
   { os: "linux", architecture: "arm64" },

@@ -1,8 +1,10 @@
 // `npm run bench`: airlock's performance targets, measured against a local
-// docker-registry and, where it does the same job, skopeo. Prints a table.
+// docker-registry and, where it does the same job, skopeo. Prints a table. With `-- --large` (or
+// AIRLOCK_BENCH_LARGE=1) it adds the 5 GB workload (large-bench.ts).
 import { chmod, rm } from "node:fs/promises";
 import { bundleBench } from "./bundle-bench.js";
 import { CLI } from "./cold-bench.js";
+import { largeBench, largeWanted } from "./large-bench.js";
 import { lockBench } from "./lock-bench.js";
 import { pushBench } from "./push-bench.js";
 import { serveBench } from "./serve-bench.js";
@@ -16,6 +18,7 @@ const bundle = await bundleBench();
 rows.push(...bundle.rows);
 try {
   rows.push(...(await (await import("./delta.js")).deltaBench(bundle.state)));
+  if (largeWanted()) rows.push(...(await largeBench(bundle.state.dir, bundle.state.mediumColdSeconds)));
   rows.push(...(await pushBench(bundle.state)));
 } finally {
   await bundle.state.source.stop();

@@ -8,6 +8,8 @@ export interface Measured {
   seconds: number;
   /** Peak resident set size of the process, in MiB. */
   rssMiB: number;
+  /** CPU seconds (user and system) of the process and its threads: less swayed by a loaded machine than wall time. */
+  cpuSeconds: number;
   stdout: string;
 }
 
@@ -19,13 +21,18 @@ export interface Measured {
 export async function measure(command: string, args: string[], cwd?: string): Promise<Measured> {
   await run("sync", []);
   try {
-    const res = await run("/usr/bin/time", ["-f", "__TIME__ %e %M", command, ...args], {
+    const res = await run("/usr/bin/time", ["-f", "__TIME__ %e %M %U %S", command, ...args], {
       cwd,
       maxBuffer: 64 * 1024 * 1024,
     });
-    const match = /__TIME__ ([\d.]+) (\d+)/.exec(res.stderr);
+    const match = /__TIME__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(res.stderr);
     if (!match) throw new Error(`no timing in: ${res.stderr}`);
-    return { seconds: Number(match[1]), rssMiB: Number(match[2]) / 1024, stdout: res.stdout };
+    return {
+      seconds: Number(match[1]),
+      rssMiB: Number(match[2]) / 1024,
+      cpuSeconds: Number(match[3]) + Number(match[4]),
+      stdout: res.stdout,
+    };
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`${command} ${args.join(" ")} failed: ${e.stderr ?? e.message}`, { cause: err });

@@ -8,9 +8,11 @@
  */
 import { PassThrough, Readable } from "node:stream";
 import type { Descriptor } from "../oci/types.js";
-import type { BlobDir } from "../store/blob-dir.js";
+import { AirlockError } from "../errors.js";
+import type { BlobDir, PartialBlob } from "../store/blob-dir.js";
 import type { BlobReader } from "../store/types.js";
 import { countedStream } from "../stream/count-bytes.js";
+import { gatherInto, type PositionalWrite } from "../stream/gathered-writes.js";
 import type { BundleBlob } from "./content.js";
 import type { FetchProgress, SourceOf } from "./fetch.js";
 
@@ -70,6 +72,54 @@ export class CachingFetcher implements BlobReader {
       this.progress.active--;
       throw err;
     }
+  }
+
+  /**
+   * Downloads a blob the cache did not hold into `write` (its tar slot) and
+   * into the cache at once, each 512 KiB gathered written to both; the cache
+   * keeps it (renamed into place) once it has arrived whole and verified.
+   */
+  async blobInto(
+    descriptor: Pick<Descriptor, "digest" | "size">,
+    write: PositionalWrite,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const blob = this.#blobs.get(descriptor.digest);
+    if (this.#cached.has(descriptor.digest) || blob === undefined) {
+      await gatherInto(await this.#cache.fetch(descriptor), [write]);
+      return;
+    }
+    this.progress.active++;
+    this.#tell();
+    let stored: PartialBlob | undefined;
+    try {
+      const content = await this.#download(blob, options.signal);
+      stored = await this.#cache.begin(blob).catch((err: unknown) => {
+        content.destroy();
+        throw err;
+      });
+      const size = await gatherInto(content, [write, stored.write], (n) => {
+        this.progress.bytesDone += n;
+        this.#tell();
+      });
+      if (size !== blob.size)
+        throw new AirlockError("ERR_SIZE_MISMATCH", `blob ${blob.digest}: ${size} bytes`);
+      await stored.commit();
+      this.progress.downloaded++;
+    } catch (err) {
+      await stored?.abort();
+      throw err;
+    } finally {
+      this.progress.active--;
+      this.#tell();
+    }
+  }
+
+  /** The cache's file of a blob it held when the run began, for a copy that verifies as it reads. */
+  blobFile(descriptor: Pick<Descriptor, "digest" | "size">): Promise<string | undefined> {
+    return Promise.resolve(
+      this.#cached.has(descriptor.digest) ? this.#cache.path(descriptor.digest) : undefined,
+    );
   }
 
   /** True when the cache holds every blob: nothing to download. */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -8,6 +8,8 @@ import { pipeline } from "node:stream/promises";
 import { AirlockError, messageOf } from "../errors.js";
 import { parseDigest } from "../oci/digest.js";
 import type { Descriptor } from "../oci/types.js";
+import { writeAllAt } from "../stream/file-range-writer.js";
+import type { PositionalWrite } from "../stream/gathered-writes.js";
 import { VerifyStream } from "../stream/verify-stream.js";
 import type { BlobStore } from "./types.js";
 
@@ -20,6 +22,14 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
       ? env.XDG_CACHE_HOME
       : join(homedir(), ".cache");
   return join(base, "airlock");
+}
+
+/** A blob's file under a temporary name, written by position until committed. */
+export interface PartialBlob {
+  write: PositionalWrite;
+  /** Renames it under the blob's digest. */
+  commit(): Promise<void>;
+  abort(): Promise<void>;
 }
 
 /**
@@ -57,6 +67,11 @@ export class BlobDir implements BlobStore {
     }
   }
 
+  /** The blob's file when it is there with the right size (its content checked by whoever reads it). */
+  async blobFile(descriptor: Pick<Descriptor, "digest" | "size">): Promise<string | undefined> {
+    return (await this.has(descriptor)) ? this.path(descriptor.digest) : undefined;
+  }
+
   async fetch(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Readable> {
     const path = this.path(descriptor.digest);
     // Small blobs get small buffers: a 1 MiB buffer per config file would keep the GC busy.
@@ -77,6 +92,41 @@ export class BlobDir implements BlobStore {
     source.pipe(verify);
     source.once("error", (err) => verify.destroy(err));
     return verify;
+  }
+
+  /**
+   * A blob's file being written by position, under a temporary name until
+   * `commit` renames it into place: for a caller that checks the bytes
+   * itself (a verified download). `abort` removes it.
+   */
+  async begin(descriptor: Pick<Descriptor, "digest" | "size">): Promise<PartialBlob> {
+    await this.#ensureDirs();
+    const target = this.path(descriptor.digest);
+    const tmp = join(
+      this.root,
+      "tmp",
+      `${parseDigest(descriptor.digest).hex}.${randomBytes(6).toString("hex")}.partial`,
+    );
+    const handle = await open(tmp, "wx");
+    let closed = false;
+    const close = async (): Promise<void> => {
+      if (closed) return;
+      closed = true;
+      await handle.close();
+    };
+    return {
+      write: async (data, at) => {
+        await writeAllAt(handle, [data], at);
+      },
+      commit: async () => {
+        await close();
+        await rename(tmp, target);
+      },
+      abort: async () => {
+        await close().catch(() => undefined);
+        await rm(tmp, { force: true });
+      },
+    };
   }
 
   /**

@@ -6,16 +6,21 @@
  * (`.NAME.<random>.tmp`, or the `partial` name given) and renamed over it on
  * `commit`: a failed or interrupted write leaves no file under the final name.
  */
-import { createHash, randomBytes, type Hash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AirlockError, abortedError, isAirlockError, messageOf } from "../errors.js";
 import { FileRangeWriter, writeAllAt } from "../stream/file-range-writer.js";
+import type { PositionalWrite } from "../stream/gathered-writes.js";
+import { PrefixHash, handleRangeHash } from "../stream/prefix-hash.js";
+import type { RangeHash } from "../stream/range-workers.js";
 import { VerifyStream } from "../stream/verify-stream.js";
 import { TAR_END_BYTES, TarLayout, type TarEntrySpec, type TarSlot } from "./tar-layout.js";
+
+/** Bytes written between background syncs (with the `sync` option). */
+const SYNC_EVERY = 256 * 1024 * 1024;
 
 /** Zeros for padding and the end-of-archive marker. */
 const ZEROS = Buffer.alloc(TAR_END_BYTES);
@@ -25,13 +30,31 @@ export interface TarWriterOptions {
   layout?: TarLayout;
   /** The temporary file to build the archive in (replaced if present); default `.NAME.<random>.tmp`. */
   partial?: string;
-  /** fsync the archive before renaming it into place. */
+  /**
+   * fsync the archive before renaming it into place; while it is written,
+   * every SYNC_EVERY bytes are sent to disk in the background, so that the
+   * last fsync has little left to do.
+   */
   sync?: boolean;
-  /** sha256 of the whole archive, in the result of `commit`. */
+  /**
+   * sha256 of the whole archive, in the result of `commit`: hashed as its
+   * complete prefix grows, by `rangeHash` (a worker's) when given, else on
+   * this thread.
+   */
   hash?: boolean;
+  rangeHash?: (file: string) => RangeHash;
   signal?: AbortSignal;
   /** Bytes written, headers and padding included, as they go. */
   onBytes?: (n: number) => void;
+}
+
+/** Where an entry's data goes, for `fill`. */
+export interface SlotTarget {
+  /** The archive being built, and the entry's data offset in it. */
+  file: string;
+  offset: number;
+  /** Writes `data` at byte `at` of the entry's data. */
+  write: PositionalWrite;
 }
 
 export interface WrittenTar {
@@ -50,16 +73,16 @@ export class TarWriter {
   readonly #handle: FileHandle;
   readonly #options: TarWriterOptions;
   readonly #written = new Set<TarSlot>();
-  /** Hashed as written while every entry starts where the last one ended; else re-read on commit. */
-  readonly #hash: Hash | undefined;
-  #hashedTo = 0;
-  #inOrder = true;
-  #active = 0;
+  /** The archive's sha256, fed as its complete prefix grows. */
+  readonly #hash: PrefixHash | undefined;
   /** Writes under way, awaited by `commit`. */
   readonly #inFlight = new Set<Promise<void>>();
   #queue: Promise<void> = Promise.resolve();
   #failure: Error | undefined;
   #closed = false;
+  /** Bytes written since the last background sync began, and that sync. */
+  #unsynced = 0;
+  #syncing: Promise<void> | undefined;
 
   private constructor(file: string, temp: string, handle: FileHandle, options: TarWriterOptions) {
     this.file = file;
@@ -68,7 +91,10 @@ export class TarWriter {
     this.#options = options;
     this.#fixed = options.layout !== undefined;
     this.layout = options.layout ?? new TarLayout();
-    this.#hash = options.hash === true ? createHash("sha256") : undefined;
+    this.#hash =
+      options.hash === true
+        ? new PrefixHash(options.rangeHash?.(temp) ?? handleRangeHash(handle))
+        : undefined;
   }
 
   /** Starts the temporary file. @throws AirlockError ERR_FILE when the directory is missing or `file` is one. */
@@ -83,7 +109,7 @@ export class TarWriter {
     }
     await mkdir(dir, { recursive: true });
     const temp = options.partial ?? join(dir, `.${basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-    const handle = await open(temp, options.partial === undefined ? "wx" : "w").catch((err: unknown) => {
+    const handle = await open(temp, options.partial === undefined ? "wx+" : "w+").catch((err: unknown) => {
       throw new AirlockError("ERR_FILE", `cannot write ${temp}: ${messageOf(err)}`, { cause: err });
     });
     return new TarWriter(file, temp, handle, options);
@@ -133,33 +159,69 @@ export class TarWriter {
       return Promise.reject(asError(err));
     }
     this.#written.add(slot);
-    const writing = this.#place(slot, content);
+    return this.#track(this.#place(slot, content));
+  }
+
+  /**
+   * Writes one entry whose data `fill` puts into the archive itself: by
+   * `target.write` (counted here), or by other means (a copy on a worker) at
+   * `target.offset` of `target.file`, telling `onBytes` as it goes. The header
+   * and padding are written here. As `write`: any order, each entry once.
+   */
+  fill(
+    slot: TarSlot,
+    fill: (target: SlotTarget, onBytes: (n: number) => void) => Promise<void>,
+  ): Promise<void> {
+    try {
+      this.#checkWritable(slot);
+    } catch (err) {
+      return Promise.reject(asError(err));
+    }
+    this.#written.add(slot);
+    return this.#track(
+      this.#guard(async () => {
+        await writeAllAt(this.#handle, [slot.header], slot.headerOffset);
+        await writeAllAt(this.#handle, [padding(slot)], slot.dataOffset + slot.size);
+        this.#count(slot.header.length + padding(slot).length);
+        const write: PositionalWrite = async (data, at) => {
+          if (at + data.length > slot.size) throw sizeMismatch(slot, at + data.length);
+          await writeAllAt(this.#handle, [data], slot.dataOffset + at);
+          this.#count(data.length);
+        };
+        await fill({ file: this.#temp, offset: slot.dataOffset, write }, (n) => this.#count(n));
+        this.#hash?.complete(slot.headerOffset, slot.end);
+      }),
+    );
+  }
+
+  async #place(slot: TarSlot, content: Buffer | Readable): Promise<void> {
+    await this.#guard(async () => {
+      if (Buffer.isBuffer(content)) await this.#writeBuffer(slot, content);
+      else await this.#writeStream(slot, content);
+      this.#hash?.complete(slot.headerOffset, slot.end);
+    });
+  }
+
+  /** Runs a write; its failure (an abort told as one) fails the archive. */
+  async #guard(job: () => Promise<void>): Promise<void> {
+    try {
+      this.#options.signal?.throwIfAborted();
+      await job();
+    } catch (err) {
+      const failure =
+        this.#options.signal?.aborted === true && !isAbort(err) ? abortedError(err) : asError(err);
+      this.#failure ??= failure;
+      throw failure;
+    }
+  }
+
+  #track(writing: Promise<void>): Promise<void> {
     this.#inFlight.add(writing);
     void writing.then(
       () => this.#inFlight.delete(writing),
       () => this.#inFlight.delete(writing),
     );
     return writing;
-  }
-
-  async #place(slot: TarSlot, content: Buffer | Readable): Promise<void> {
-    const inline =
-      this.#hash !== undefined && this.#inOrder && this.#active === 0 && slot.headerOffset === this.#hashedTo;
-    if (!inline) this.#inOrder = false;
-    this.#active++;
-    try {
-      this.#options.signal?.throwIfAborted();
-      if (Buffer.isBuffer(content)) await this.#writeBuffer(slot, content, inline);
-      else await this.#writeStream(slot, content, inline);
-      if (inline) this.#hashedTo = slot.end;
-    } catch (err) {
-      const failure =
-        this.#options.signal?.aborted === true && !isAbort(err) ? abortedError(err) : asError(err);
-      this.#failure ??= failure;
-      throw failure;
-    } finally {
-      this.#active--;
-    }
   }
 
   /** Ends the archive, syncs it when asked, and renames it into place. */
@@ -176,10 +238,15 @@ export class TarWriter {
       const end = ZEROS.subarray(0, TAR_END_BYTES);
       await writeAllAt(this.#handle, [end], this.layout.entriesEnd);
       await this.#handle.truncate(this.layout.size);
-      this.#count(end, this.#inOrder);
-      if (this.#options.sync === true) await this.#handle.sync();
+      this.#count(end.length);
+      this.#hash?.complete(this.layout.entriesEnd, this.layout.size);
+      // The last of the hash is read back while the data goes to disk.
+      await this.#syncing;
+      const [sha256] = await Promise.all([
+        this.#hash?.digest(this.layout.size),
+        this.#options.sync === true ? this.#handle.sync() : undefined,
+      ]);
       await this.#handle.close();
-      const sha256 = this.#hash === undefined ? undefined : await this.#digest();
       await rename(this.#temp, this.file);
       return { file: this.file, size: this.layout.size, ...(sha256 === undefined ? {} : { sha256 }) };
     } catch (err) {
@@ -193,20 +260,22 @@ export class TarWriter {
   async abort(): Promise<void> {
     this.#closed = true;
     this.#failure ??= new AirlockError("ERR_FILE", `${this.file}: the write was abandoned`);
+    await this.#hash?.digest(-1).catch(() => undefined); // frees its worker
+    await this.#syncing;
     await this.#handle.close().catch(() => undefined);
     await rm(this.#temp, { force: true });
   }
 
-  async #writeBuffer(slot: TarSlot, data: Buffer, inline: boolean): Promise<void> {
+  async #writeBuffer(slot: TarSlot, data: Buffer): Promise<void> {
     if (data.length !== slot.size) throw sizeMismatch(slot, data.length);
     const parts = [slot.header, data, padding(slot)];
     await writeAllAt(this.#handle, parts, slot.headerOffset);
-    for (const part of parts) this.#count(part, inline);
+    this.#count(slot.end - slot.headerOffset);
   }
 
-  async #writeStream(slot: TarSlot, content: Readable, inline: boolean): Promise<void> {
+  async #writeStream(slot: TarSlot, content: Readable): Promise<void> {
     await writeAllAt(this.#handle, [slot.header], slot.headerOffset);
-    this.#count(slot.header, inline);
+    this.#count(slot.header.length);
     let received = 0;
     const count = new Transform({
       transform: (chunk: Buffer, _enc, callback) => {
@@ -215,7 +284,7 @@ export class TarWriter {
           callback(sizeMismatch(slot, received));
           return;
         }
-        this.#count(chunk, inline);
+        this.#count(chunk.length);
         callback(null, chunk);
       },
     });
@@ -225,22 +294,21 @@ export class TarWriter {
     if (received !== slot.size) throw sizeMismatch(slot, received);
     const pad = padding(slot);
     await writeAllAt(this.#handle, [pad], slot.dataOffset + slot.size);
-    this.#count(pad, inline);
+    this.#count(pad.length);
   }
 
-  #count(bytes: Buffer, inline: boolean): void {
-    if (inline) this.#hash?.update(bytes);
-    this.#options.onBytes?.(bytes.length);
-  }
-
-  /** sha256 of the archive: as written, or read back when entries were written out of order. */
-  async #digest(): Promise<string> {
-    if (this.#hash === undefined) return "";
-    if (this.#inOrder) return this.#hash.digest("hex");
-    const hash = createHash("sha256");
-    for await (const chunk of createReadStream(this.#temp, { highWaterMark: 1 << 20 }))
-      hash.update(chunk as Buffer);
-    return hash.digest("hex");
+  #count(n: number): void {
+    this.#options.onBytes?.(n);
+    if (this.#options.sync !== true) return;
+    this.#unsynced += n;
+    if (this.#unsynced < SYNC_EVERY || this.#syncing !== undefined || this.#closed) return;
+    this.#unsynced = 0;
+    // What has been written so far goes to disk while the rest arrives; commit's fsync is the one
+    // that counts, so a failure here only means that one has more to do.
+    this.#syncing = this.#handle
+      .datasync()
+      .catch(() => undefined)
+      .finally(() => (this.#syncing = undefined));
   }
 
   #checkWritable(slot: TarSlot): void {

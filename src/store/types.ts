@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import type { Descriptor } from "../oci/types.js";
+import type { PositionalWrite } from "../stream/gathered-writes.js";
 
 /** Content addressed by digest, read as a stream verified against the descriptor. */
 export interface BlobReader {
@@ -8,6 +9,22 @@ export interface BlobReader {
     descriptor: Pick<Descriptor, "digest" | "size">,
     options?: { signal?: AbortSignal },
   ): Promise<Readable>;
+  /**
+   * A local file holding the blob, whole, for a reader that copies it by
+   * itself and checks size and sha256 as it reads (a worker copying it into
+   * a tar); undefined when the blob has to come through `fetch`.
+   */
+  blobFile?(descriptor: Pick<Descriptor, "digest" | "size">): Promise<string | undefined>;
+  /**
+   * Writes the blob's bytes, verified as they arrive, by position through
+   * `write` (into a tar slot, say), without a stream between; fails as
+   * `fetch`'s stream would.
+   */
+  blobInto?(
+    descriptor: Pick<Descriptor, "digest" | "size">,
+    write: PositionalWrite,
+    options?: { signal?: AbortSignal },
+  ): Promise<void>;
 }
 
 /** A place blobs can be written to, atomically and verified. */

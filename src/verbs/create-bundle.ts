@@ -137,6 +137,9 @@ export interface BundlePart {
   images: number;
 }
 
+/** Copies from the cache in flight when every blob is cached. */
+const CACHED_COPIES = 4;
+
 /** One tar to write: its name, its metadata files and its blobs. */
 interface PartPlan {
   output: string;
@@ -310,9 +313,9 @@ async function writeBundles(
       );
       const tar = await writeLayoutTar(plan.output, plan.files, plan.content.blobs, fetcher, {
         signal: options.signal,
-        // From the cache alone, one blob after another: the disk reads in order, and the tar is
-        // hashed as it is written instead of read back.
-        concurrency: fetcher.allCached ? 1 : (options.concurrency ?? 8),
+        // From the cache alone, a few copies at once (on worker threads) keep every core busy
+        // while the tar's complete prefix, and so its sha256, follows close behind.
+        concurrency: fetcher.allCached ? CACHED_COPIES : (options.concurrency ?? 8),
         onBytes: (n) => options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: tarTotal }),
       });
       downloaded += (await fetcher.settle()).downloaded;

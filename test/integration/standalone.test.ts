@@ -47,10 +47,10 @@ describe("the one-file build (npm run build:standalone)", () => {
     assert.equal(res.stdout, `airlock ${VERSION}\n`);
   });
 
-  it("runs as an executable through its shebang, which starts node with its V8 flags", async () => {
+  it("runs as an executable through its shebang, which starts node with its V8 flags and malloc setting", async () => {
     const file = join(dir, "airlock.mjs");
     const firstLine = (await readFile(file, "utf8")).split("\n", 1)[0];
-    assert.equal(firstLine, "#!/usr/bin/env -S node --max-semi-space-size=2");
+    assert.equal(firstLine, "#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2");
     const env = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: dir };
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(file, ["--version"], { cwd: dir, env }, (error, out, err) =>
