@@ -207,12 +207,15 @@ describe("registries that go away mid-run and come back", () => {
     await assertLanded(b, images);
   });
 
-  it("a registry that refuses connections from the start fails within 2 s with exit 5", async () => {
+  it("a registry that refuses connections from the start fails at once with exit 5, not after the retry budget", async () => {
     const port = await closedPort();
     const began = performance.now();
     const res = await runAirlock(push(`127.0.0.1:${port}`, "refused.jsonl"));
     const took = performance.now() - began;
     assert.equal(res.code, 5, res.stderr);
-    assert.ok(took < 2_000, `took ${Math.round(took)} ms`);
+    assert.doesNotMatch(res.stderr, /retrying/);
+    // The budget is 5 minutes; a first-contact failure must not spend it. The bound is loose so a
+    // loaded machine's slow process start-up does not matter: a retry loop would take minutes.
+    assert.ok(took < 30_000, `took ${Math.round(took)} ms`);
   });
 });
