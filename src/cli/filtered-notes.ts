@@ -18,7 +18,7 @@ export function tellFiltered(
     .join(", ");
   const more = filtered.length > 3 ? ` and ${filtered.length - 3} more` : "";
   say(
-    `note: ${filtered.length} images are multi-platform indexes carried for some platforms only (${named}${more}): at a registry that refuses sparse indexes (Distribution 2.x as registry:2, Harbor) their tag will point to a new index of the carried platforms, with a new digest (push-bundle writes a digest map); platform manifests keep their digests. "platforms: all" on an entry keeps its digest everywhere`,
+    `note: ${filtered.length === 1 ? "1 image is a multi-platform index" : `${filtered.length} images are multi-platform indexes`} carried for some platforms only (${named}${more}): at a registry that refuses sparse indexes (Distribution 2.x as registry:2, Harbor) their tag will point to a new index of the carried platforms, with a new digest (push-bundle writes a digest map); platform manifests keep their digests. "platforms: all" on an entry keeps its digest everywhere`,
   );
   for (const f of filtered.filter((x) => x.pinnedByDigest)) {
     log.warn(

@@ -211,7 +211,7 @@ function digestSummary(result: PushBundleResult): string {
     result.digestMapFile === undefined
       ? ""
       : `; sed -i -f ${result.digestMapFile} moves upstream pins to them`;
-  return `digests: ${n} images have a new top digest at the site (${what})${where}`;
+  return `digests: ${n === 1 ? "1 image has" : `${n} images have`} a new top digest at the site (${what})${where}`;
 }
 
 function choice<T extends string>(values: OptionValues, name: string, allowed: readonly T[]): T | undefined {
