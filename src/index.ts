@@ -196,7 +196,7 @@ export { BundleReader, type BundleRef } from "./store/bundle-reader.js";
 export type { AttachedRef } from "./store/layout-attached.js";
 export type { BlobLocation, IndexOptions, TarIndex } from "./store/bundle-index.js";
 export type { HashPool } from "./bundle/hash-pool.js";
-export type { RangeCopy, RangeHash } from "./stream/range-workers.js";
+export type { FileRange, RangeCopy, RangeHash } from "./stream/range-workers.js";
 export { bundleLock } from "./bundle/bundle-lock.js";
 export { verifyBundle, type DeltaNeeds, type VerifyReport } from "./bundle/verify.js";
 export {

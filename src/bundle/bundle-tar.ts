@@ -4,9 +4,11 @@
  * the `blobs/` and `blobs/sha256/` directories, then `blobs/sha256/<hex>`
  * for each blob in the given order. A thin layer over the one tar writer.
  */
+import { rm } from "node:fs/promises";
 import { isAirlockError } from "../errors.js";
 import { parseDigest } from "../oci/digest.js";
 import { TarLayout, type TarEntrySpec, type TarSlot } from "../store/tar-layout.js";
+import { TarJournal } from "./tar-journal.js";
 import { TarWriter, type WrittenTar } from "../store/tar-writer.js";
 import type { BlobReader } from "../store/types.js";
 import { RangeWorkers } from "../stream/range-workers.js";
@@ -29,9 +31,23 @@ export interface WriteTarOptions {
   concurrency?: number;
   /** Workers for the copies from local files and the tar's sha256 (default: a pool of this call's). */
   workers?: RangeWorkers;
+  /**
+   * Keep a journal beside the partial tar (tar-journal.ts): a failed or
+   * interrupted run leaves the partial and its journal, and the next run
+   * with the same layout keeps the blobs it names, each hashed first, and
+   * tells them to `onKept` instead of writing them again.
+   */
+  resumable?: boolean;
+  onKept?: (blob: TarBlob) => void;
+}
+
+/** The written tar, and where each blob's data sits in it. */
+export interface WrittenLayoutTar extends Required<WrittenTar> {
+  blobs: { digest: string; offset: number; size: number }[];
 }
 
 const DIRECTORIES = ["blobs/", "blobs/sha256/"];
+const BLOB_PREFIX = "blobs/sha256/";
 
 /**
  * Blobs from local files smaller than this are streamed on the main thread: a manifest or config
@@ -41,7 +57,7 @@ const WORKER_COPY_MIN = 1024 * 1024;
 
 /** Where a blob goes in a bundle tar. */
 export function blobEntryName(digest: string): string {
-  return `blobs/sha256/${parseDigest(digest).hex}`;
+  return `${BLOB_PREFIX}${parseDigest(digest).hex}`;
 }
 
 /**
@@ -74,43 +90,96 @@ export async function writeLayoutTar(
   blobs: readonly TarBlob[],
   source: BlobReader,
   options: WriteTarOptions = {},
-): Promise<Required<WrittenTar>> {
+): Promise<WrittenLayoutTar> {
   const layout = bundleTarLayout(
     files.map((f) => ({ name: f.name, size: f.bytes.length })),
     blobs,
   );
+  const slot = (name: string): TarSlot => layout.slot(name) as TarSlot;
+  const partial = `${file}.partial`;
   const workers = options.workers ?? new RangeWorkers();
   try {
+    const resume = options.resumable === true ? await resumeFrom(partial, layout, workers) : undefined;
+    const kept = new Set(resume?.keep ?? []);
     const tar = await TarWriter.create(file, {
       ...options,
       layout,
-      partial: `${file}.partial`,
+      partial,
       sync: true,
       hash: true,
       rangeHash: (f) => workers.rangeHash(f),
+      ...(resume ? { keep: resume.keep, keepOnAbort: true } : {}),
     });
-    const slot = (name: string): TarSlot => layout.slot(name) as TarSlot;
+    const todo = blobs.filter((b) => !kept.has(slot(blobEntryName(b.digest))));
+    for (const blob of blobs) if (!todo.includes(blob)) options.onKept?.(blob);
     try {
       for (const f of files) await tar.write(slot(f.name), f.bytes);
       for (const dir of DIRECTORIES) await tar.write(slot(dir), Buffer.alloc(0));
-      const results = await mapSettled(blobs, options.concurrency ?? 1, async (blob) => {
-        await writeBlob(tar, slot(blobEntryName(blob.digest)), blob, source, workers, options.signal);
+      const results = await mapSettled(todo, options.concurrency ?? 1, async (blob) => {
+        const at = slot(blobEntryName(blob.digest));
+        await writeBlob(tar, at, blob, source, workers, options.signal);
+        await resume?.journal.record(at.name);
       });
       const failed = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
       if (failed.length > 0)
         throw failed.find((e) => isAirlockError(e) && e.code !== "ERR_ABORTED") ?? failed[0];
     } catch (err) {
       await tar.abort();
+      if (resume !== undefined) await leavePartial(partial, resume);
       throw err;
     }
-    const written = await tar.commit();
-    return { ...written, sha256: written.sha256 ?? "" };
+    const written = await tar.commit().catch(async (err: unknown) => {
+      await resume?.journal.close();
+      throw err;
+    });
+    await resume?.journal.remove();
+    const placed = blobs.map((b) => ({ ...b, offset: slot(blobEntryName(b.digest)).dataOffset }));
+    return { ...written, sha256: written.sha256 ?? "", blobs: placed };
   } finally {
     if (options.workers === undefined) await workers.close();
   }
 }
 
-/** One blob into its slot: copied from the source's file on a worker, else streamed through `fetch`. */
+/** After a failure: the partial tar and its journal stay for a re-run, unless they hold no blob. */
+async function leavePartial(
+  partial: string,
+  resume: { journal: TarJournal; keep: TarSlot[] },
+): Promise<void> {
+  if (resume.keep.length > 0 || resume.journal.recorded > 0) {
+    await resume.journal.close();
+    return;
+  }
+  await resume.journal.remove();
+  await rm(partial, { force: true });
+}
+
+/**
+ * The journal of `partial`, and the blob entries it names whose data still
+ * hashes to their digest (an entry that does not is written again).
+ */
+async function resumeFrom(
+  partial: string,
+  layout: TarLayout,
+  workers: RangeWorkers,
+): Promise<{ journal: TarJournal; keep: TarSlot[] }> {
+  const { journal, done } = await TarJournal.open(partial, layout);
+  const slots = done.flatMap((name) => {
+    const slot = layout.slot(name);
+    return slot !== undefined && name.startsWith(BLOB_PREFIX) ? [slot] : [];
+  });
+  const checked = await mapSettled(slots, 2, async (slot) => {
+    const hex = await workers.hash(partial, slot.dataOffset, slot.size);
+    return hex === slot.name.slice(BLOB_PREFIX.length) ? slot : undefined;
+  });
+  const keep = checked.flatMap((r) => (r.status === "fulfilled" && r.value !== undefined ? [r.value] : []));
+  return { journal, keep };
+}
+
+/**
+ * One blob into its slot: copied from the source's local file (or range) on
+ * a worker, else streamed through `blobInto` or `fetch`. A copy whose source
+ * fails its check (changed since) is downloaded instead when the source can.
+ */
 async function writeBlob(
   tar: TarWriter,
   slot: TarSlot,
@@ -119,15 +188,27 @@ async function writeBlob(
   workers: RangeWorkers,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const from = blob.size < WORKER_COPY_MIN ? undefined : await source.blobFile?.(blob);
+  const from = blob.size < WORKER_COPY_MIN ? undefined : await source.blobRange?.(blob);
+  const into = source.blobInto?.bind(source);
   if (from === undefined) {
-    const into = source.blobInto?.bind(source);
     if (into === undefined) await tar.write(slot, await source.fetch(blob, { signal }));
     else await tar.fill(slot, (to) => into(blob, to.write, { signal }));
     return;
   }
-  const what = `blob ${blob.digest} in ${from}`;
-  await tar.fill(slot, (to, onBytes) =>
-    workers.copy({ from, ...blob, to: to.file, toOffset: to.offset, what }, onBytes),
+  const what = `blob ${blob.digest} in ${from.file}`;
+  await tar.fill(slot, async (to, onBytes) => {
+    try {
+      await workers.copy({ from, ...blob, to: to.file, toOffset: to.offset, what }, onBytes);
+    } catch (err) {
+      if (!isStaleCopy(err) || into === undefined || source.forget?.(blob) !== true) throw err;
+      await into(blob, to.write, { signal });
+    }
+  });
+}
+
+function isStaleCopy(err: unknown): boolean {
+  return (
+    isAirlockError(err) &&
+    (err.code === "ERR_DIGEST_MISMATCH" || err.code === "ERR_SIZE_MISMATCH" || err.code === "ERR_NOT_FOUND")
   );
 }

@@ -1,36 +1,50 @@
 /**
  * The blobs of a bundle as one reader for the tar writer: from the cache
- * when it holds them, else from their registry — verified as they arrive
- * and kept in the cache on the way. A download is read from the wire once
- * and written to its place in the tar and to the cache at the same time, so
- * create-bundle's downloads and its tar overlap instead of following each
- * other, and a re-run after a crash finds what had arrived in the cache.
+ * when it holds them (in a file of its own, or inside a bundle it recorded),
+ * else from their registry, verified as they arrive. A download is read
+ * from the wire once and written to its place in the tar; a small one
+ * (manifests, configs) also into a cache file at the same time, while a
+ * large one lives in the bundle alone, which the cache records once it is
+ * complete (the journal beside the partial tar keeps what arrived for a
+ * re-run after a crash).
  */
 import { PassThrough, Readable } from "node:stream";
 import type { Descriptor } from "../oci/types.js";
 import { AirlockError } from "../errors.js";
-import type { BlobDir, PartialBlob } from "../store/blob-dir.js";
+import type { BlobCache } from "../store/blob-cache.js";
+import type { PartialBlob } from "../store/blob-dir.js";
 import type { BlobReader } from "../store/types.js";
 import { countedStream } from "../stream/count-bytes.js";
 import { gatherInto, type PositionalWrite } from "../stream/gathered-writes.js";
+import type { FileRange } from "../stream/range-workers.js";
 import type { BundleBlob } from "./content.js";
 import type { FetchProgress, SourceOf } from "./fetch.js";
+
+/**
+ * Downloads smaller than this are also kept as cache files; larger ones only
+ * in the bundle (each byte of a layer written once, not twice).
+ */
+export const CACHE_FILE_BELOW = 1024 * 1024;
 
 export class CachingFetcher implements BlobReader {
   readonly progress: FetchProgress;
   readonly #blobs: Map<string, BundleBlob>;
-  readonly #cached = new Set<string>();
+  /** Where the cache held each blob it held when the run began. */
+  readonly #cached = new Map<string, FileRange>();
   readonly #pending: Promise<void>[] = [];
   readonly #sourceOf: SourceOf;
-  readonly #cache: BlobDir;
+  readonly #cache: BlobCache;
   readonly #onProgress: (p: FetchProgress) => void;
+  readonly #fileBelow: number;
 
   private constructor(
     blobs: readonly BundleBlob[],
     sourceOf: SourceOf,
-    cache: BlobDir,
+    cache: BlobCache,
+    options: { cacheLayers?: boolean },
     onProgress: (p: FetchProgress) => void,
   ) {
+    this.#fileBelow = options.cacheLayers === true ? Infinity : CACHE_FILE_BELOW;
     this.#blobs = new Map(blobs.map((b) => [b.digest, b]));
     this.#sourceOf = sourceOf;
     this.#cache = cache;
@@ -39,17 +53,22 @@ export class CachingFetcher implements BlobReader {
     this.progress = { bytesDone: 0, bytesTotal, active: 0, cached: 0, downloaded: 0 };
   }
 
-  /** Notes which blobs the cache holds already (they count as done). */
+  /**
+   * Notes which blobs the cache holds already (they count as done).
+   * `cacheLayers` keeps every download as a cache file, large ones too.
+   */
   static async open(
     blobs: readonly BundleBlob[],
     sourceOf: SourceOf,
-    cache: BlobDir,
+    cache: BlobCache,
+    options: { cacheLayers?: boolean } = {},
     onProgress: (p: FetchProgress) => void = () => undefined,
   ): Promise<CachingFetcher> {
-    const fetcher = new CachingFetcher(blobs, sourceOf, cache, onProgress);
+    const fetcher = new CachingFetcher(blobs, sourceOf, cache, options, onProgress);
     for (const blob of blobs) {
-      if (!(await cache.has(blob))) continue;
-      fetcher.#cached.add(blob.digest);
+      const at = await cache.locate(blob);
+      if (at === undefined) continue;
+      fetcher.#cached.set(blob.digest, at);
       fetcher.progress.cached++;
       fetcher.progress.bytesDone += blob.size;
     }
@@ -75,9 +94,10 @@ export class CachingFetcher implements BlobReader {
   }
 
   /**
-   * Downloads a blob the cache did not hold into `write` (its tar slot) and
-   * into the cache at once, each 512 KiB gathered written to both; the cache
-   * keeps it (renamed into place) once it has arrived whole and verified.
+   * Downloads a blob the cache did not hold into `write` (its tar slot), and
+   * a small one into a cache file at once, each 512 KiB gathered written to
+   * both; the cache keeps that (renamed into place) once it has arrived
+   * whole and verified.
    */
   async blobInto(
     descriptor: Pick<Descriptor, "digest" | "size">,
@@ -94,17 +114,20 @@ export class CachingFetcher implements BlobReader {
     let stored: PartialBlob | undefined;
     try {
       const content = await this.#download(blob, options.signal);
-      stored = await this.#cache.begin(blob).catch((err: unknown) => {
-        content.destroy();
-        throw err;
-      });
-      const size = await gatherInto(content, [write, stored.write], (n) => {
+      if (blob.size < this.#fileBelow) {
+        stored = await this.#cache.files.begin(blob).catch((err: unknown) => {
+          content.destroy();
+          throw err;
+        });
+      }
+      const places = stored === undefined ? [write] : [write, stored.write];
+      const size = await gatherInto(content, places, (n) => {
         this.progress.bytesDone += n;
         this.#tell();
       });
       if (size !== blob.size)
         throw new AirlockError("ERR_SIZE_MISMATCH", `blob ${blob.digest}: ${size} bytes`);
-      await stored.commit();
+      await stored?.commit();
       this.progress.downloaded++;
     } catch (err) {
       await stored?.abort();
@@ -115,11 +138,29 @@ export class CachingFetcher implements BlobReader {
     }
   }
 
-  /** The cache's file of a blob it held when the run began, for a copy that verifies as it reads. */
-  blobFile(descriptor: Pick<Descriptor, "digest" | "size">): Promise<string | undefined> {
-    return Promise.resolve(
-      this.#cached.has(descriptor.digest) ? this.#cache.path(descriptor.digest) : undefined,
-    );
+  /** Where the cache held a blob when the run began, for a copy that verifies as it reads. */
+  blobRange(descriptor: Pick<Descriptor, "digest" | "size">): Promise<FileRange | undefined> {
+    return Promise.resolve(this.#cached.get(descriptor.digest));
+  }
+
+  /** Counts a blob an earlier run had already written into the partial tar as done, as if cached. */
+  kept(descriptor: Pick<Descriptor, "digest" | "size">): void {
+    if (this.#cached.has(descriptor.digest)) return;
+    this.progress.cached++;
+    this.progress.bytesDone += descriptor.size;
+    this.#tell();
+  }
+
+  /**
+   * Stops taking a blob from the cache (its copy failed verification: a
+   * cache file or recorded bundle changed since): it is downloaded instead.
+   * False when the blob is not one to download.
+   */
+  forget(descriptor: Pick<Descriptor, "digest">): boolean {
+    if (!this.#blobs.has(descriptor.digest) || !this.#cached.delete(descriptor.digest)) return false;
+    this.progress.cached--;
+    this.progress.bytesDone -= this.#blobs.get(descriptor.digest)?.size ?? 0;
+    return true;
   }
 
   /** True when the cache holds every blob: nothing to download. */
@@ -157,7 +198,7 @@ export class CachingFetcher implements BlobReader {
     });
     counted.pipe(toTar);
     counted.pipe(toCache);
-    const stored = this.#cache.put(blob, toCache, { signal, verified: true }).then(
+    const stored = this.#cache.files.put(blob, toCache, { signal, verified: true }).then(
       () => {
         this.progress.active--;
         this.progress.downloaded++;

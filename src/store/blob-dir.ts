@@ -10,6 +10,7 @@ import { parseDigest } from "../oci/digest.js";
 import type { Descriptor } from "../oci/types.js";
 import { writeAllAt } from "../stream/file-range-writer.js";
 import type { PositionalWrite } from "../stream/gathered-writes.js";
+import type { FileRange } from "../stream/range-workers.js";
 import { VerifyStream } from "../stream/verify-stream.js";
 import type { BlobStore } from "./types.js";
 
@@ -68,8 +69,10 @@ export class BlobDir implements BlobStore {
   }
 
   /** The blob's file when it is there with the right size (its content checked by whoever reads it). */
-  async blobFile(descriptor: Pick<Descriptor, "digest" | "size">): Promise<string | undefined> {
-    return (await this.has(descriptor)) ? this.path(descriptor.digest) : undefined;
+  async blobRange(descriptor: Pick<Descriptor, "digest" | "size">): Promise<FileRange | undefined> {
+    return (await this.has(descriptor))
+      ? { file: this.path(descriptor.digest), offset: 0, whole: true }
+      : undefined;
   }
 
   async fetch(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Readable> {

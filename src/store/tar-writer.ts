@@ -31,6 +31,14 @@ export interface TarWriterOptions {
   /** The temporary file to build the archive in (replaced if present); default `.NAME.<random>.tmp`. */
   partial?: string;
   /**
+   * Entries of the layout already complete in `partial` (an earlier run's,
+   * checked by the caller): the file is then kept, not replaced, and they
+   * count as written.
+   */
+  keep?: readonly TarSlot[];
+  /** `abort` leaves `partial` in place, for a re-run to continue (default: it is removed). */
+  keepOnAbort?: boolean;
+  /**
    * fsync the archive before renaming it into place; while it is written,
    * every SYNC_EVERY bytes are sent to disk in the background, so that the
    * last fsync has little left to do.
@@ -95,6 +103,11 @@ export class TarWriter {
       options.hash === true
         ? new PrefixHash(options.rangeHash?.(temp) ?? handleRangeHash(handle))
         : undefined;
+    for (const slot of options.keep ?? []) {
+      this.#checkWritable(slot);
+      this.#written.add(slot);
+      this.#hash?.complete(slot.headerOffset, slot.end);
+    }
   }
 
   /** Starts the temporary file. @throws AirlockError ERR_FILE when the directory is missing or `file` is one. */
@@ -109,7 +122,8 @@ export class TarWriter {
     }
     await mkdir(dir, { recursive: true });
     const temp = options.partial ?? join(dir, `.${basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-    const handle = await open(temp, options.partial === undefined ? "wx+" : "w+").catch((err: unknown) => {
+    const mode = options.partial === undefined ? "wx+" : options.keep?.length ? "r+" : "w+";
+    const handle = await open(temp, mode).catch((err: unknown) => {
       throw new AirlockError("ERR_FILE", `cannot write ${temp}: ${messageOf(err)}`, { cause: err });
     });
     return new TarWriter(file, temp, handle, options);
@@ -256,14 +270,14 @@ export class TarWriter {
     }
   }
 
-  /** Stops writing and removes the temporary file. Safe to call more than once. */
+  /** Stops writing and removes the temporary file (unless `keepOnAbort`). Safe to call more than once. */
   async abort(): Promise<void> {
     this.#closed = true;
     this.#failure ??= new AirlockError("ERR_FILE", `${this.file}: the write was abandoned`);
     await this.#hash?.digest(-1).catch(() => undefined); // frees its worker
     await this.#syncing;
     await this.#handle.close().catch(() => undefined);
-    await rm(this.#temp, { force: true });
+    if (this.#options.keepOnAbort !== true) await rm(this.#temp, { force: true });
   }
 
   async #writeBuffer(slot: TarSlot, data: Buffer): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Descriptor } from "../oci/types.js";
 import type { PositionalWrite } from "../stream/gathered-writes.js";
+import type { FileRange } from "../stream/range-workers.js";
 
 /** Content addressed by digest, read as a stream verified against the descriptor. */
 export interface BlobReader {
@@ -10,11 +11,18 @@ export interface BlobReader {
     options?: { signal?: AbortSignal },
   ): Promise<Readable>;
   /**
-   * A local file holding the blob, whole, for a reader that copies it by
-   * itself and checks size and sha256 as it reads (a worker copying it into
-   * a tar); undefined when the blob has to come through `fetch`.
+   * Where a local file holds the blob (a file of its own, or a range of a
+   * bundle), for a reader that copies it by itself and checks size and
+   * sha256 as it reads (a worker copying it into a tar); undefined when the
+   * blob has to come through `fetch`.
    */
-  blobFile?(descriptor: Pick<Descriptor, "digest" | "size">): Promise<string | undefined>;
+  blobRange?(descriptor: Pick<Descriptor, "digest" | "size">): Promise<FileRange | undefined>;
+  /**
+   * Stops offering the blob's local copy (it failed its check as it was
+   * read), so that `blobInto` and `fetch` get it from elsewhere; false when
+   * there is nowhere else.
+   */
+  forget?(descriptor: Pick<Descriptor, "digest" | "size">): boolean;
   /**
    * Writes the blob's bytes, verified as they arrive, by position through
    * `write` (into a tar slot, say), without a stream between; fails as

@@ -12,6 +12,14 @@ import { Worker } from "node:worker_threads";
 import { AirlockError, type ErrorCode } from "../errors.js";
 import { parseDigest } from "../oci/digest.js";
 
+/** Where some content sits in a local file: the whole file, or `size` bytes of it from `offset`. */
+export interface FileRange {
+  file: string;
+  offset: number;
+  /** The file holds this content and nothing else (a cache file), so its size must be the content's. */
+  whole: boolean;
+}
+
 /**
  * The worker. Plain CommonJS so it runs from dist/ and from the one-file
  * build alike. Jobs run one at a time, in the order posted.
@@ -67,19 +75,19 @@ const ops = {
       return hash.digest("hex");
     } finally { fs.closeSync(fd); }
   },
-  copy({ id, from, size, to, toOffset, hex }) {
+  copy({ id, from, fromOffset, whole, size, to, toOffset, hex }) {
     let src;
     try { src = fs.openSync(from, "r"); }
     catch (err) { throw new JobError("ERR_NOT_FOUND", "cannot read " + from + ": " + err.message); }
     let dst;
     try {
       const actual = fs.fstatSync(src).size;
-      if (actual !== size) throw new JobError("ERR_SIZE_MISMATCH", "the file holds " + actual + " bytes, expected " + size);
+      if (whole ? actual !== size : actual < fromOffset + size) throw new JobError("ERR_SIZE_MISMATCH", "the file holds " + actual + " bytes, expected " + (whole ? size : "at least " + (fromOffset + size)));
       // r+: never creates the target, which is gone when the write was abandoned.
       dst = fs.openSync(to, "r+");
       const hash = crypto.createHash("sha256");
       const tell = ticker(id);
-      pump(src, 0, size, hash, (n, done) => { writeFully(dst, n, toOffset + done); tell(n); });
+      pump(src, fromOffset, size, hash, (n, done) => { writeFully(dst, n, toOffset + done); tell(n); });
       const got = hash.digest("hex");
       if (got !== hex) throw new JobError("ERR_DIGEST_MISMATCH", "content has digest sha256:" + got + ", expected sha256:" + hex);
       return size;
@@ -131,10 +139,10 @@ interface Slot {
   pending: number;
 }
 
-/** What a copy must produce: the source holds exactly `size` bytes whose sha256 is `digest`. */
+/** What a copy must produce: the source range holds exactly `size` bytes whose sha256 is `digest`. */
 export interface RangeCopy {
-  /** The file to read, whole. */
-  from: string;
+  /** Where to read: a file holding the content alone, or a range of a larger one (a bundle's blob). */
+  from: FileRange;
   digest: string;
   size: number;
   /** The file to write into (it must exist), and where. */
@@ -173,12 +181,13 @@ export class RangeWorkers {
   }
 
   /**
-   * Copies `from` into `to` at `toOffset`, hashing as it reads: fails with
+   * Copies the range `from` into `to` at `toOffset`, hashing as it reads: fails with
    * ERR_SIZE_MISMATCH or ERR_DIGEST_MISMATCH (after writing) unless the source
    * holds exactly the expected bytes, ERR_NOT_FOUND when it cannot be read.
    */
   async copy(job: RangeCopy, onBytes?: (n: number) => void): Promise<void> {
-    const { from, size, to, toOffset } = job;
+    const { size, to, toOffset } = job;
+    const { file: from, offset: fromOffset, whole } = job.from;
     const hex = parseDigest(job.digest).hex;
     let told = 0;
     const tell = (n: number): void => {
@@ -186,7 +195,11 @@ export class RangeWorkers {
       onBytes?.(n);
     };
     try {
-      await this.#run(this.#leastBusy(), { op: "copy", from, size, to, toOffset, hex }, tell);
+      await this.#run(
+        this.#leastBusy(),
+        { op: "copy", from, fromOffset, whole, size, to, toOffset, hex },
+        tell,
+      );
     } catch (err) {
       throw withWhat(err, job.what);
     }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, stat, statfs } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { planBundleContent, type BundleBlob, type BundleContent } from "../bundle/content.js";
-import { CachingFetcher } from "../bundle/caching-fetcher.js";
+import { CACHE_FILE_BELOW, CachingFetcher } from "../bundle/caching-fetcher.js";
 import type { FetchProgress } from "../bundle/fetch.js";
 import { BUNDLE_LOCK_NAME, OCI_LAYOUT_BYTES, indexJsonBytes } from "../bundle/layout.js";
 import { splitLock } from "../bundle/split.js";
@@ -21,7 +21,8 @@ import { encodeLock } from "../plan/lock-file.js";
 import type { Lock } from "../plan/lock-types.js";
 import { computeTotals } from "../plan/totals.js";
 import { attachedOfKept } from "../plan/narrow-attached.js";
-import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
+import { defaultCacheDir } from "../store/blob-dir.js";
+import { BlobCache } from "../store/blob-cache.js";
 import { findFilteredImages, type FilteredImage } from "./filtered-images.js";
 import type { ImageSource } from "../store/image-store.js";
 import { RegistryStore } from "../store/registry-store.js";
@@ -39,7 +40,6 @@ import { defaultLockFile, lockImageList, resolveLock } from "./lock.js";
 import type { RemoteOptions } from "./options.js";
 import { withLinkedSignal } from "../util/linked-signal.js";
 import type { SignaturePolicy } from "../signature/types.js";
-import { carriedFiles, requireLockSignatures } from "./require-signatures.js";
 
 export interface CreateBundleOptions extends RemoteOptions, ListSource {
   /**
@@ -58,8 +58,14 @@ export interface CreateBundleOptions extends RemoteOptions, ListSource {
   updateLock?: boolean;
   /** Carry only these platforms ("os/arch[/variant]") of what the lock pins. */
   platforms?: string[];
-  /** Content-addressed blob cache; default $XDG_CACHE_HOME/airlock. */
+  /**
+   * Content-addressed blob cache; default $XDG_CACHE_HOME/airlock. It keeps
+   * manifests, configs and other blobs under 1 MiB as files, and larger ones
+   * by reference into the bundles it completed (read by offset, verified).
+   */
   cacheDir?: string;
+  /** Also keep every downloaded blob as a cache file (for bundles moved away before the next run). */
+  cacheLayers?: boolean;
   /** Downloads in flight per registry; default 8. */
   concurrency?: number;
   /** Split into parts each smaller than this many bytes, each a valid layout of whole images. */
@@ -178,16 +184,20 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
   );
   const lockFile = source.lockFile;
   const lock = narrowPlatforms(await currentLock(list, source, options), options.platforms);
-  await requireLockSignatures(lock, list, options.requireSignatures, options);
+  const signatures = wantsSignatures(list, options)
+    ? await import("./require-signatures.js") // sigstore's verifier costs every other run its start-up
+    : undefined;
+  await signatures?.requireLockSignatures(lock, list, options.requireSignatures, options);
   const fullPath = (): string => defaultBundlePath(list.file, encodeLock(lock));
   const output = options.output ?? (bases ? deltaBundlePath(fullPath(), bases) : fullPath());
   const full = planBundleContent(lock);
   const all = bases ? planDelta(full, bases).content : full;
-  const plans = planParts(lock, output, options.splitBytes, bases, await carriedFiles(options.trustedRoot));
+  const extra = (await signatures?.carriedFiles(options.trustedRoot)) ?? [];
+  const plans = planParts(lock, output, options.splitBytes, bases, extra);
   const tarBytes = plans.reduce((n, p) => n + p.tarBytes, 0);
-  const cache = new BlobDir(options.cacheDir ?? defaultCacheDir(options.env ?? process.env));
+  const cache = new BlobCache(options.cacheDir ?? defaultCacheDir(options.env ?? process.env));
   await prepareOutput(output, options.output === undefined);
-  await checkSpace(output, tarBytes, all, cache);
+  await checkSpace(plans, tarBytes, all, cache, options);
   const counts = countContent(lock, all);
   options.onEvent?.({
     type: "preflight",
@@ -214,8 +224,18 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
     cached: fetched.cached,
     lockFile,
     ...(bases ? { delta: summarizeDelta(full, bases) } : {}),
-    filtered: await findFilteredImages(lock, cache),
+    filtered: await findFilteredImages(lock, cache.files),
   };
+}
+
+/** True when a signature policy applies: asked for, in the list's `verify:`, or a trusted root to carry. */
+function wantsSignatures(list: ImageList, options: CreateBundleOptions): boolean {
+  return (
+    options.requireSignatures !== undefined ||
+    options.trustedRoot !== undefined ||
+    list.images.some((e) => e.verify !== undefined) ||
+    Object.values(list.registries).some((r) => r.verify !== undefined)
+  );
 }
 
 /** Images, platform manifests, manifests, and configs and layers: the lock's own way of counting. */
@@ -280,14 +300,15 @@ export function partName(output: string, n: number, total: number): string {
 /**
  * Every part, one after another, each in one pass: every blob streams into
  * its place in the part's tar (positional writes, the layout fixed by the
- * lock), from the cache or straight from its registry (kept in the cache on
- * the way, so a later part that shares it reads it from there), several at
- * once.
+ * lock), from the cache or straight from its registry, several at once.
+ * Each part is recorded in the cache once complete, so a later part (and a
+ * later run) that shares a blob copies it from there. A part interrupted
+ * keeps its partial tar and journal, which the next run continues.
  */
 async function writeBundles(
   plans: PartPlan[],
   all: BundleContent,
-  cache: BlobDir,
+  cache: BlobCache,
   list: ImageList,
   options: CreateBundleOptions,
 ): Promise<{ parts: BundlePart[]; fetched: FetchProgress }> {
@@ -302,7 +323,7 @@ async function writeBundles(
   const parts: BundlePart[] = [];
   try {
     for (const plan of plans) {
-      const fetcher = await CachingFetcher.open(plan.content.blobs, sourceOf, cache, (p) =>
+      const fetcher = await CachingFetcher.open(plan.content.blobs, sourceOf, cache, options, (p) =>
         options.onEvent?.({
           type: "fetch",
           ...p,
@@ -317,8 +338,11 @@ async function writeBundles(
         // while the tar's complete prefix, and so its sha256, follows close behind.
         concurrency: fetcher.allCached ? CACHED_COPIES : (options.concurrency ?? 8),
         onBytes: (n) => options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: tarTotal }),
+        resumable: true,
+        onKept: (blob) => fetcher.kept(blob),
       });
       downloaded += (await fetcher.settle()).downloaded;
+      await cache.recordBundle({ file: tar.file, size: tar.size, sha256: tar.sha256, blobs: tar.blobs });
       fetchedBefore += plan.content.bytes;
       parts.push({
         file: plan.output,
@@ -395,15 +419,28 @@ async function prepareOutput(output: string, isDefault: boolean): Promise<void> 
   }
 }
 
-/** Stops before downloading when the output's (and cache's) filesystem lacks the space. */
+/**
+ * Stops before downloading when the output's (and cache's) filesystem lacks
+ * the space: the tar (less what a partial tar from an earlier run holds
+ * already), and the small downloads the cache keeps a file of.
+ */
 async function checkSpace(
-  output: string,
+  plans: readonly PartPlan[],
   tarBytes: number,
   content: BundleContent,
-  cache: BlobDir,
+  cache: BlobCache,
+  options: CreateBundleOptions,
 ): Promise<void> {
+  const output = (plans[0] as PartPlan).output;
   let uncached = 0;
-  for (const blob of content.blobs) if (!(await cache.has(blob))) uncached += blob.size;
+  for (const blob of content.blobs) {
+    const kept = blob.size < CACHE_FILE_BELOW || options.cacheLayers === true;
+    if (kept && (await cache.locate(blob)) === undefined) uncached += blob.size;
+  }
+  for (const plan of plans) {
+    const partial = await stat(`${plan.output}.partial`).catch(() => undefined);
+    tarBytes -= Math.min(partial === undefined ? 0 : partial.blocks * 512, plan.tarBytes);
+  }
   await mkdir(cache.root, { recursive: true });
   const [outFs, cacheFs, outStat, cacheStat] = await Promise.all([
     statfs(dirname(output)),

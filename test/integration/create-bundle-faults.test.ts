@@ -76,17 +76,14 @@ describe("create-bundle: bad input and faults leave nothing under the final name
     assert.ok(!(await filesIn(dir)).some((f) => f === "m.tar" || f === "missing.lock"));
   });
 
-  it("Ctrl-C mid-download exits 130 and leaves no bundle and no partial file", async () => {
+  it("Ctrl-C mid-download exits 130, leaves no bundle, and a re-run completes it", async () => {
     await mkdir(join(dir, "out-int"));
     const out = join(dir, "out-int", "b.tar");
-    const child = spawn(
-      process.execPath,
-      [MAIN, "create-bundle", "-f", list, "-o", out, "--cache", join(dir, "cache-int")],
-      {
-        stdio: ["ignore", "ignore", "pipe"],
-        env: { PATH: process.env.PATH, HOME: dir, AIRLOCK_PROGRESS_INTERVAL_MS: "50" },
-      },
-    );
+    const args = ["create-bundle", "-f", list, "-o", out, "--cache", join(dir, "cache-int")];
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { PATH: process.env.PATH, HOME: dir, AIRLOCK_PROGRESS_INTERVAL_MS: "50" },
+    });
     let stderr = "";
     let sent = false;
     child.stderr.on("data", (chunk: Buffer) => {
@@ -95,11 +92,19 @@ describe("create-bundle: bad input and faults leave nothing under the final name
     });
     const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
     assert.equal(code, 130, stderr);
-    assert.deepEqual(await filesIn(join(dir, "out-int")), []);
+    // What had arrived stays in the partial tar and its journal, both or neither, for a re-run.
+    const left = (await filesIn(join(dir, "out-int"))).sort();
+    assert.ok(
+      left.length === 0 || String(left) === "b.tar.partial,b.tar.partial.journal",
+      `left: ${left.join(", ")}`,
+    );
     assert.ok(
       !(await filesIn(join(dir, "cache-int"))).some((f) => f.endsWith(".partial")),
       "no partial blob in the cache",
     );
+    const again = await runAirlock(args);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual((await filesIn(join(dir, "out-int"))).sort(), ["b.tar", "b.tar.sha256"]);
   });
 
   it("a registry gone before the download is a clear network error and nothing is written", async () => {

@@ -38,8 +38,9 @@ async function fileGrowing(dir: string, test: (path: string) => boolean, bytes: 
     for (const e of entries) {
       const path = join(e.parentPath, e.name);
       if (!e.isFile() || !test(path)) continue;
+      // Allocated bytes: a tar written by position has its full length early, its blocks as data lands.
       const size = await stat(path).then(
-        (s) => s.size,
+        (s) => s.blocks * 512,
         () => 0,
       );
       if (size >= bytes) return;
@@ -130,7 +131,7 @@ describe("registries that go away mid-run and come back", () => {
     const run = await spawnAirlock(args);
     await whileRunning(
       run,
-      fileGrowing(join(cache, "tmp"), () => true, 2 * MiB),
+      fileGrowing(out, (path) => path.endsWith(".partial"), 8 * MiB),
     );
     const began = performance.now();
     await outage(a, OUTAGE_MS);

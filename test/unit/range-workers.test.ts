@@ -19,7 +19,8 @@ describe("RangeWorkers", () => {
     const workers = new RangeWorkers(2);
     try {
       let told = 0;
-      const job = { from: join(dir, "blob"), to: join(dir, "target"), toOffset: 50, what: "the blob" };
+      const whole = { file: join(dir, "blob"), offset: 0, whole: true };
+      const job = { from: whole, to: join(dir, "target"), toOffset: 50, what: "the blob" };
       await workers.copy({ ...job, digest: sha256Digest(blob), size: blob.length }, (n) => (told += n));
       assert.equal(told, blob.length);
       const target = await readFile(join(dir, "target"));
@@ -35,7 +36,12 @@ describe("RangeWorkers", () => {
         },
       );
       await assert.rejects(
-        workers.copy({ ...job, from: join(dir, "none"), digest: sha256Digest(blob), size: 1 }),
+        workers.copy({
+          ...job,
+          from: { ...whole, file: join(dir, "none") },
+          digest: sha256Digest(blob),
+          size: 1,
+        }),
         {
           code: "ERR_NOT_FOUND",
         },
@@ -45,6 +51,20 @@ describe("RangeWorkers", () => {
         workers.copy({ ...job, to: join(dir, "gone"), digest: sha256Digest(blob), size: blob.length }),
       );
       assert.equal(await workers.hash(join(dir, "blob"), 1, 1000), hex(blob.subarray(1, 1001)));
+      // A range of a larger file (a blob inside a bundle): its size need not be the file's.
+      const part = blob.subarray(1000, 1000 + 2 * 1024 * 1024);
+      const ranged = { ...job, from: { ...whole, offset: 1000, whole: false }, toOffset: 0 };
+      await workers.copy({ ...ranged, digest: sha256Digest(part), size: part.length });
+      assert.ok((await readFile(join(dir, "target"))).subarray(0, part.length).equals(part));
+      await assert.rejects(
+        workers.copy({
+          ...ranged,
+          from: { ...ranged.from, offset: blob.length - 10 },
+          digest: sha256Digest(part),
+          size: part.length,
+        }),
+        { code: "ERR_SIZE_MISMATCH" },
+      );
     } finally {
       await workers.close();
     }

@@ -16,8 +16,10 @@ export const createBundleCommand: Command = {
 once across all images and platforms, the upstream top manifests byte for byte (a sparse
 index when platforms were filtered), index.json naming every reference, and the lock at the
 root. The same lock gives a byte-identical tarball. Blobs are verified as they stream
-from the registries into a cache (a re-run downloads nothing twice) and into NAME.tar.partial,
-renamed when complete; NAME.tar.sha256 records the bundle's digest for the transfer.
+from the registries into NAME.tar.partial, renamed when complete (an interrupted run keeps it
+and its journal, and a re-run continues it); NAME.tar.sha256 records the bundle's digest.
+The cache keeps manifests and configs as files and the layers inside the bundles it wrote
+(a later bundle copies them from there, while those bundles stay where they were written).
 Without a lock, the list is resolved and the lock written first; a stale lock is refused.
   -f, --file FILE          the image list (default airlock.yaml)
   --lock LOCK              the lock (default: beside the list)
@@ -25,6 +27,8 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
   --update-lock            re-lock a stale lock instead of refusing
   --platform P             carry only this platform of what the lock pins; repeatable
   --cache DIR              blob cache (default $XDG_CACHE_HOME/airlock)
+  --cache-layers           also keep every downloaded layer as a file in the cache (for bundles
+                           that are moved or removed before the next one is made)
   --concurrency N          downloads in flight per registry (default 8)
   --split SIZE             write parts smaller than SIZE (e.g. 4G for FAT32, 700M), each a valid
                            OCI layout of whole images that can be verified and pushed on its own
@@ -44,6 +48,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
     "update-lock": { type: "boolean" },
     platform: { type: "string", multiple: true },
     cache: { type: "string" },
+    "cache-layers": { type: "boolean" },
     concurrency: { type: "string" },
     split: { type: "string" },
     "require-signatures": { type: "string" },
@@ -67,6 +72,7 @@ Without a lock, the list is resolved and the lock written first; a stale lock is
         updateLock: flag(values, "update-lock"),
         platforms: Array.isArray(platforms) ? platforms.map(String) : undefined,
         cacheDir: stringValue(values, "cache"),
+        cacheLayers: flag(values, "cache-layers"),
         concurrency: parseConcurrency(stringValue(values, "concurrency")),
         splitBytes: split === undefined ? undefined : parseSize(split),
         since: Array.isArray(since) ? since.map(String) : undefined,
