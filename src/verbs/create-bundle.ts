@@ -178,7 +178,10 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
   if (options.output === undefined) listFileFor(options, "output", "the bundle");
   const list = await loadListSource(options);
   // A base that is no base stops the run before anything is locked or written.
-  const bases = options.since?.length ? await readDeltaBases(options.since, options.signal) : undefined;
+  const cacheRoot = options.cacheDir ?? defaultCacheDir(options.env ?? process.env);
+  const bases = options.since?.length
+    ? await readDeltaBases(options.since, options.signal, cacheRoot)
+    : undefined;
   const source = await loadLockSource(options.lock, options.lockFile, () =>
     defaultLockFile(listFileFor(options, "lockFile or lock", "the lock")),
   );
@@ -195,7 +198,7 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
   const extra = (await signatures?.carriedFiles(options.trustedRoot)) ?? [];
   const plans = planParts(lock, output, options.splitBytes, bases, extra);
   const tarBytes = plans.reduce((n, p) => n + p.tarBytes, 0);
-  const cache = new BlobCache(options.cacheDir ?? defaultCacheDir(options.env ?? process.env));
+  const cache = new BlobCache(cacheRoot);
   await prepareOutput(output, options.output === undefined);
   await checkSpace(plans, tarBytes, all, cache, options);
   const counts = countContent(lock, all);

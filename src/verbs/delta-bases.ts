@@ -21,24 +21,36 @@ import { decodeLock, parseLockObject } from "../plan/lock-file.js";
 import type { Lock } from "../plan/lock-types.js";
 import { formatRepository, parseReference } from "../ref/reference.js";
 import { BundleReader } from "../store/bundle-reader.js";
+import { bundleRecordOf } from "../store/bundle-refs.js";
 
 const WHAT_TO_GIVE =
   "give an inventory.json from airlock inventory, an older airlock.lock, or an older bundle .tar";
 
-/** Reads every base, in order. @throws AirlockError ERR_USAGE, ERR_FILE, ERR_INVENTORY_INVALID, ERR_LOCK_INVALID, ERR_BUNDLE_CORRUPT */
+/**
+ * Reads every base, in order. A bundle the blob cache at `cacheRoot` recorded
+ * (and that is unchanged since) is named by the sha256 recorded then, instead
+ * of being hashed whole again.
+ * @throws AirlockError ERR_USAGE, ERR_FILE, ERR_INVENTORY_INVALID, ERR_LOCK_INVALID, ERR_BUNDLE_CORRUPT
+ */
 export async function readDeltaBases(
   files: readonly string[],
   signal?: AbortSignal,
+  cacheRoot?: string,
 ): Promise<DeltaBaseContent[]> {
   const bases: DeltaBaseContent[] = [];
-  for (const file of files) bases.push(await readDeltaBase(file, signal));
+  for (const file of files) bases.push(await readDeltaBase(file, signal, cacheRoot));
   return bases;
 }
 
-async function readDeltaBase(file: string, signal?: AbortSignal): Promise<DeltaBaseContent> {
+async function readDeltaBase(
+  file: string,
+  signal: AbortSignal | undefined,
+  cacheRoot: string | undefined,
+): Promise<DeltaBaseContent> {
   const where = `--since ${file}`;
   const head = await readHead(file, where);
-  const sha256 = await fileSha256(file, where);
+  const recorded = isTar(head) && cacheRoot !== undefined ? await bundleRecordOf(cacheRoot, file) : undefined;
+  const sha256 = recorded?.sha256 ?? (await fileSha256(file, where));
   const named = { file: basename(file), sha256 };
   if (isTar(head)) return { ...named, kind: "bundle", held: await bundleHoldings(file, signal) };
   const text = await readFile(file, "utf8");

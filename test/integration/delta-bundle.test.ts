@@ -160,7 +160,19 @@ describe("delta bundles: inventory out, delta in", () => {
   });
 
   it("--since bundle1.tar gives the same blobs; diff --bytes of the two locks says the same size", async () => {
-    ok(await createDelta("delta-tar.tar", [out("bundle1.tar")]));
+    const made = await createDelta("delta-tar.tar", [out("bundle1.tar")]);
+    ok(made);
+    // bundle1.tar is named by its sha256 (the one the cache recorded when it was written).
+    const base = (JSON.parse(made.stdout.toString()) as { delta: { bases: { sha256: string }[] } }).delta
+      .bases[0];
+    const written = (await readFile(`${out("bundle1.tar")}.sha256`, "utf8")).split(" ")[0];
+    assert.equal(base?.sha256, written);
+    assert.equal(
+      written,
+      createHash("sha256")
+        .update(await readFile(out("bundle1.tar")))
+        .digest("hex"),
+    );
     const byTar = await tarContent(out("delta-tar.tar"));
     const byInventory = await tarContent(out("delta-inv.tar"));
     assert.deepEqual(byTar, byInventory);
