@@ -17,6 +17,8 @@ export interface BundleBenchState {
   dir: string;
   source: TestRegistry;
   mediumBundle: string;
+  /** The cache of the last cold round, which recorded mediumBundle. */
+  mediumCache: string;
   mediumRefs: string[];
   /** skopeo's OCI layout of the medium workload (for the push baseline). */
   skopeoLayout: string;
@@ -68,6 +70,7 @@ export async function bundleBench(): Promise<{ rows: BenchRow[]; state: BundleBe
       dir,
       source,
       mediumBundle: cold.last.bundle,
+      mediumCache: cold.last.cache,
       mediumRefs: medium.refs,
       skopeoLayout: cold.last.layout,
       tinyBundle,

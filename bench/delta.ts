@@ -1,8 +1,9 @@
 // Delta bundles on the medium workload with one image changed: one single-platform reference gets
 // a new app layer (and so a new config and manifest) under a new tag; list 2 is the workload with
 // that reference swapped for the changed one. create-bundle of list 2 --since the workload's lock
-// (taken from the full bundle) against a full create-bundle of list 2, both from a warm cache,
-// alternating, in rounds; and once --since the full bundle's tar itself (which is hashed whole).
+// (taken from the full bundle) against a full create-bundle of list 2, both over the cold rounds'
+// cache (warm: it holds every blob, large ones inside the full bundle it recorded), alternating, in
+// rounds; and once --since the full bundle's tar itself (named by the sha256 the cache recorded).
 import { createHash } from "node:crypto";
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -32,12 +33,11 @@ export async function deltaBench(state: BundleBenchState): Promise<BenchRow[]> {
   const lockBytes = (await BundleReader.open(state.mediumBundle)).index.metadata.get("airlock.lock");
   if (lockBytes === undefined) throw new Error(`${state.mediumBundle} carries no lock`);
   await writeFile(baseLock, lockBytes);
-  const cache = join(dir, "cache");
+  const cache = state.mediumCache;
   const bundle = (out: string, ...extra: string[]): Promise<{ seconds: number; stdout: string }> =>
     measure(CLI, ["create-bundle", "-f", list, "-o", join(dir, out), "--cache", cache, ...extra]);
-  // Untimed: the lock of list 2, and the cache filled (the new layer and everything else).
+  // Untimed: the lock of list 2, and the new layer into the cache (inside prep.tar, kept for that).
   await bundle("prep.tar", "--quiet");
-  await rm(join(dir, "prep.tar"));
   const full: number[] = [];
   const delta: number[] = [];
   let sizes = { full: 0, delta: 0, blobs: 0 };
@@ -78,7 +78,7 @@ export async function deltaBench(state: BundleBenchState): Promise<BenchRow[]> {
       pass: d < f,
     },
     {
-      name: "create-bundle --since BUNDLE.tar (the full bundle hashed whole): time, warm cache",
+      name: "create-bundle --since BUNDLE.tar (the full bundle, recorded by the cache): time, warm cache",
       airlock: fmtRuns([sinceTar.seconds]),
       floor: `${fmtRuns(full)}, full bundle`,
       ratio: fmtRatio(sinceTar.seconds, f, "full"),
