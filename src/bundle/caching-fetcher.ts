@@ -19,12 +19,20 @@ import { gatherInto, type PositionalWrite } from "../stream/gathered-writes.js";
 import type { FileRange } from "../stream/range-workers.js";
 import type { BundleBlob } from "./content.js";
 import type { FetchProgress, SourceOf } from "./fetch.js";
+import type { LayerPrefetch } from "./layer-prefetch.js";
 
 /**
  * Downloads smaller than this are also kept as cache files; larger ones only
  * in the bundle (each byte of a layer written once, not twice).
  */
 export const CACHE_FILE_BELOW = 1024 * 1024;
+
+export interface CachingFetcherOptions {
+  /** Keep every download as a cache file, large ones too. */
+  cacheLayers?: boolean;
+  /** Layers being fetched into the cache ahead, while the lock resolved. */
+  prefetch?: LayerPrefetch;
+}
 
 export class CachingFetcher implements BlobReader {
   readonly progress: FetchProgress;
@@ -36,15 +44,17 @@ export class CachingFetcher implements BlobReader {
   readonly #cache: BlobCache;
   readonly #onProgress: (p: FetchProgress) => void;
   readonly #fileBelow: number;
+  readonly #prefetch: LayerPrefetch | undefined;
 
   private constructor(
     blobs: readonly BundleBlob[],
     sourceOf: SourceOf,
     cache: BlobCache,
-    options: { cacheLayers?: boolean },
+    options: CachingFetcherOptions,
     onProgress: (p: FetchProgress) => void,
   ) {
     this.#fileBelow = options.cacheLayers === true ? Infinity : CACHE_FILE_BELOW;
+    this.#prefetch = options.prefetch;
     this.#blobs = new Map(blobs.map((b) => [b.digest, b]));
     this.#sourceOf = sourceOf;
     this.#cache = cache;
@@ -53,19 +63,18 @@ export class CachingFetcher implements BlobReader {
     this.progress = { bytesDone: 0, bytesTotal, active: 0, cached: 0, downloaded: 0 };
   }
 
-  /**
-   * Notes which blobs the cache holds already (they count as done).
-   * `cacheLayers` keeps every download as a cache file, large ones too.
-   */
+  /** Notes which blobs the cache holds already (they count as done). */
   static async open(
     blobs: readonly BundleBlob[],
     sourceOf: SourceOf,
     cache: BlobCache,
-    options: { cacheLayers?: boolean } = {},
+    options: CachingFetcherOptions = {},
     onProgress: (p: FetchProgress) => void = () => undefined,
   ): Promise<CachingFetcher> {
     const fetcher = new CachingFetcher(blobs, sourceOf, cache, options, onProgress);
     for (const blob of blobs) {
+      // A layer fetched ahead while the lock resolved is waited for when its turn comes.
+      if (options.prefetch?.landed(blob.digest) !== undefined) continue;
       const at = await cache.locate(blob);
       if (at === undefined) continue;
       fetcher.#cached.set(blob.digest, at);
@@ -138,9 +147,22 @@ export class CachingFetcher implements BlobReader {
     }
   }
 
-  /** Where the cache held a blob when the run began, for a copy that verifies as it reads. */
-  blobRange(descriptor: Pick<Descriptor, "digest" | "size">): Promise<FileRange | undefined> {
-    return Promise.resolve(this.#cached.get(descriptor.digest));
+  /**
+   * Where the cache holds a blob (since the run began, or fetched ahead
+   * while the lock resolved: then once it has landed), for a copy that
+   * verifies as it reads; undefined when it is to be downloaded.
+   */
+  async blobRange(descriptor: Pick<Descriptor, "digest" | "size">): Promise<FileRange | undefined> {
+    const held = this.#cached.get(descriptor.digest);
+    const ahead = this.#prefetch?.landed(descriptor.digest);
+    if (held !== undefined || ahead === undefined || !this.#blobs.has(descriptor.digest)) return held;
+    const at = (await ahead) ? await this.#cache.locate(descriptor) : undefined;
+    if (at === undefined) return undefined;
+    this.#cached.set(descriptor.digest, at);
+    this.progress.downloaded++;
+    this.progress.bytesDone += descriptor.size;
+    this.#tell();
+    return at;
   }
 
   /** Counts a blob an earlier run had already written into the partial tar as done, as if cached. */

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { mkdir, stat, statfs } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
-import { planBundleContent, type BundleBlob, type BundleContent } from "../bundle/content.js";
+import { planBundleContent, type BundleContent } from "../bundle/content.js";
 import { CACHE_FILE_BELOW, CachingFetcher } from "../bundle/caching-fetcher.js";
-import type { FetchProgress } from "../bundle/fetch.js";
+import { LayerPrefetch } from "../bundle/layer-prefetch.js";
+import type { FetchProgress, SourceOf } from "../bundle/fetch.js";
 import { BUNDLE_LOCK_NAME, OCI_LAYOUT_BYTES, indexJsonBytes } from "../bundle/layout.js";
 import { splitLock } from "../bundle/split.js";
 import { deltaBundlePath, planDelta, summarizeDelta, type BundleDelta } from "../bundle/delta.js";
@@ -24,7 +25,6 @@ import { attachedOfKept } from "../plan/narrow-attached.js";
 import { defaultCacheDir } from "../store/blob-dir.js";
 import { BlobCache } from "../store/blob-cache.js";
 import { findFilteredImages, type FilteredImage } from "./filtered-images.js";
-import type { ImageSource } from "../store/image-store.js";
 import { RegistryStore } from "../store/registry-store.js";
 import { writeFileAtomic } from "../stream/atomic-file.js";
 import { reachedTotal, throttleEvents } from "../util/throttle.js";
@@ -173,20 +173,50 @@ export async function createBundle(options: CreateBundleOptions = {}): Promise<C
   }
 }
 
+/** Where create-bundle's blobs come from: the cache, their registries, and what was fetched ahead. */
+interface Downloads {
+  cache: BlobCache;
+  sourceOf: SourceOf;
+  /** Layers fetched while the lock resolves (not with --platform, which narrows the lock after). */
+  prefetch: LayerPrefetch | undefined;
+}
+
 async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBundleResult> {
   // The default bundle is named after the list file: a list given as an object needs `output`.
   if (options.output === undefined) listFileFor(options, "output", "the bundle");
   const list = await loadListSource(options);
+  const cache = new BlobCache(options.cacheDir ?? defaultCacheDir(options.env ?? process.env));
+  const pool = new ClientPool(options, list.registries);
+  const sourceOf: SourceOf = async (blob) =>
+    new RegistryStore(await pool.get(blob.registry), blob.repository);
+  const prefetch = options.platforms?.length
+    ? undefined
+    : new LayerPrefetch(cache, sourceOf, options.concurrency ?? 8, options.signal);
+  try {
+    return await bundleList(list, { cache, sourceOf, prefetch }, options);
+  } finally {
+    await prefetch?.close();
+    await pool.close();
+  }
+}
+
+async function bundleList(
+  list: ImageList,
+  downloads: Downloads,
+  options: CreateBundleOptions,
+): Promise<CreateBundleResult> {
+  const { cache, prefetch } = downloads;
   // A base that is no base stops the run before anything is locked or written.
-  const cacheRoot = options.cacheDir ?? defaultCacheDir(options.env ?? process.env);
   const bases = options.since?.length
-    ? await readDeltaBases(options.since, options.signal, cacheRoot)
+    ? await readDeltaBases(options.since, options.signal, cache.root)
     : undefined;
   const source = await loadLockSource(options.lock, options.lockFile, () =>
     defaultLockFile(listFileFor(options, "lockFile or lock", "the lock")),
   );
   const lockFile = source.lockFile;
-  const lock = narrowPlatforms(await currentLock(list, source, options), options.platforms);
+  const locked = await currentLock(list, source, options, prefetch);
+  prefetch?.stop(); // every blob has its place in the tar now
+  const lock = narrowPlatforms(locked, options.platforms);
   const signatures = wantsSignatures(list, options)
     ? await import("./require-signatures.js") // sigstore's verifier costs every other run its start-up
     : undefined;
@@ -198,7 +228,6 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
   const extra = (await signatures?.carriedFiles(options.trustedRoot)) ?? [];
   const plans = planParts(lock, output, options.splitBytes, bases, extra);
   const tarBytes = plans.reduce((n, p) => n + p.tarBytes, 0);
-  const cache = new BlobCache(cacheRoot);
   await prepareOutput(output, options.output === undefined);
   await checkSpace(plans, tarBytes, all, cache, options);
   const counts = countContent(lock, all);
@@ -212,7 +241,7 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
     bytes: all.bytes,
     tarBytes,
   });
-  const { parts, fetched } = await writeBundles(plans, all, cache, list, options);
+  const { parts, fetched } = await writeBundles(plans, all, downloads, options);
   const sha256File = `${output}.sha256`;
   await writeFileAtomic(sha256File, parts.map((p) => `${p.sha256}  ${basename(p.file)}\n`).join(""));
   const first = parts[0] as BundlePart;
@@ -311,22 +340,23 @@ export function partName(output: string, n: number, total: number): string {
 async function writeBundles(
   plans: PartPlan[],
   all: BundleContent,
-  cache: BlobCache,
-  list: ImageList,
+  downloads: Downloads,
   options: CreateBundleOptions,
 ): Promise<{ parts: BundlePart[]; fetched: FetchProgress }> {
-  const pool = new ClientPool(options, list.registries);
-  const sourceOf = async (blob: BundleBlob): Promise<ImageSource> =>
-    new RegistryStore(await pool.get(blob.registry), blob.repository);
+  const { cache, sourceOf, prefetch } = downloads;
   const fetchTotal = plans.reduce((n, p) => n + p.content.bytes, 0);
   const tarTotal = plans.reduce((n, p) => n + p.tarBytes, 0);
   let fetchedBefore = 0;
   let written = 0;
   let downloaded = 0;
   const parts: BundlePart[] = [];
-  try {
-    for (const plan of plans) {
-      const fetcher = await CachingFetcher.open(plan.content.blobs, sourceOf, cache, options, (p) =>
+  for (const plan of plans) {
+    const fetcher = await CachingFetcher.open(
+      plan.content.blobs,
+      sourceOf,
+      cache,
+      { cacheLayers: options.cacheLayers, prefetch },
+      (p) =>
         options.onEvent?.({
           type: "fetch",
           ...p,
@@ -334,28 +364,25 @@ async function writeBundles(
           bytesTotal: fetchTotal,
           downloaded: downloaded + p.downloaded,
         }),
-      );
-      const tar = await writeLayoutTar(plan.output, plan.files, plan.content.blobs, fetcher, {
-        signal: options.signal,
-        // From the cache alone, a few copies at once (on worker threads) keep every core busy
-        // while the tar's complete prefix, and so its sha256, follows close behind.
-        concurrency: fetcher.allCached ? CACHED_COPIES : (options.concurrency ?? 8),
-        onBytes: (n) => options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: tarTotal }),
-        resumable: true,
-        onKept: (blob) => fetcher.kept(blob),
-      });
-      downloaded += (await fetcher.settle()).downloaded;
-      await cache.recordBundle({ file: tar.file, size: tar.size, sha256: tar.sha256, blobs: tar.blobs });
-      fetchedBefore += plan.content.bytes;
-      parts.push({
-        file: plan.output,
-        size: tar.size,
-        sha256: tar.sha256,
-        images: plan.content.images.length,
-      });
-    }
-  } finally {
-    await pool.close();
+    );
+    const tar = await writeLayoutTar(plan.output, plan.files, plan.content.blobs, fetcher, {
+      signal: options.signal,
+      // From the cache alone, a few copies at once (on worker threads) keep every core busy
+      // while the tar's complete prefix, and so its sha256, follows close behind.
+      concurrency: fetcher.allCached ? CACHED_COPIES : (options.concurrency ?? 8),
+      onBytes: (n) => options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: tarTotal }),
+      resumable: true,
+      onKept: (blob) => fetcher.kept(blob),
+    });
+    downloaded += (await fetcher.settle()).downloaded;
+    await cache.recordBundle({ file: tar.file, size: tar.size, sha256: tar.sha256, blobs: tar.blobs });
+    fetchedBefore += plan.content.bytes;
+    parts.push({
+      file: plan.output,
+      size: tar.size,
+      sha256: tar.sha256,
+      images: plan.content.images.length,
+    });
   }
   const fetched = { bytesDone: fetchTotal, bytesTotal: fetchTotal, active: 0, downloaded };
   return { parts, fetched: { ...fetched, cached: all.blobs.length - downloaded } };
@@ -367,7 +394,13 @@ export function defaultBundlePath(listFile: string, lockText: string): string {
   return join("bundles", `${basename(listFile, extname(listFile))}-${hash}.tar`);
 }
 
-async function currentLock(list: ImageList, source: LockSource, options: CreateBundleOptions): Promise<Lock> {
+/** The lock to bundle: the one given when it matches the list, else the list locked now (told to `prefetch`). */
+async function currentLock(
+  list: ImageList,
+  source: LockSource,
+  options: CreateBundleOptions,
+  prefetch: LayerPrefetch | undefined,
+): Promise<Lock> {
   const { lock, lockFile } = source;
   const file = list.file;
   if (lock !== undefined) {
@@ -375,14 +408,20 @@ async function currentLock(list: ImageList, source: LockSource, options: CreateB
     if (check.upToDate) return lock;
     if (options.updateLock !== true) {
       const names = [...check.unlocked.map((u) => u.source), ...check.stale.map((s) => s.source)];
+      const named =
+        names.length > 5 ? `${names.slice(0, 5).join(", ")} and ${names.length - 5} more` : names.join(", ");
       throw new AirlockError(
         "ERR_LOCK_STALE",
-        `${lockFile} does not match ${file} (${names.join(", ")}): run airlock lock, or pass --update-lock`,
+        `${lockFile} does not match ${file} (${named}): run airlock lock, or pass --update-lock`,
       );
     }
   }
-  if (source.fromObject) return await resolveLock(list, lock, options);
-  return (await lockImageList({ ...options, output: lockFile })).lock;
+  const onManifest =
+    prefetch &&
+    ((registry: string, repository: string, bytes: Buffer) => prefetch.manifest(registry, repository, bytes));
+  const locking = { ...options, ...(onManifest ? { onManifest } : {}) };
+  if (source.fromObject) return await resolveLock(list, lock, locking);
+  return (await lockImageList({ ...locking, output: lockFile })).lock;
 }
 
 /** Keeps only the wanted platforms; an image left with none of them is an error. */
