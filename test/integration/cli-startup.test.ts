@@ -89,6 +89,22 @@ describe("the CLI loads only what the command it runs needs", () => {
     }
   });
 
+  it("create-bundle without a signature policy loads no signature checker (@sigstore/*)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "airlock-create-"));
+    try {
+      const list = join(dir, "airlock.yaml");
+      await writeFile(list, "images:\n  - 127.0.0.1:9/app:v1\n");
+      const res = await packagesLoaded(["create-bundle", "-f", list, "-o", join(dir, "b.tar"), "-q"], home);
+      assert.notEqual(res.code, 0); // nothing listens on port 9
+      for (const name of ["undici", "js-yaml"])
+        assert.ok(res.packages.includes(name), res.packages.join(" "));
+      const sigstore = res.packages.filter((p) => p.startsWith("@sigstore/"));
+      assert.deepEqual(sigstore, []);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("push-bundle loads its own modules but not the image list and lock codecs (ajv, js-yaml, semver)", async () => {
     const res = await packagesLoaded(["push-bundle", "missing.tar", "--to", "127.0.0.1:9", "-q"], home);
     assert.notEqual(res.code, 0);
