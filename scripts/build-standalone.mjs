@@ -1,23 +1,14 @@
 // `npm run build:standalone`: airlock as one file, dist/airlock.mjs, that runs with plain
 // `node` (>= 20.18) and no node_modules: src/cli/main.ts and every dependency bundled by
-// esbuild, the JSON Schemas embedded (see src/schemas.ts).
-import { chmod, readFile, readdir, stat } from "node:fs/promises";
+// esbuild, the JSON Schemas' validators with it (src/generated/, made from them by
+// scripts/build-validators.ts).
+import { chmod, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outfile = join(root, "dist", "airlock.mjs");
-
-/** Every schemas/*.json, by file name, as esbuild `define` wants it: JSON text. */
-async function embeddedSchemas() {
-  const dir = join(root, "schemas");
-  const schemas = {};
-  for (const name of (await readdir(dir)).filter((n) => n.endsWith(".json")).sort()) {
-    schemas[name] = JSON.parse(await readFile(join(dir, name), "utf8"));
-  }
-  return JSON.stringify(schemas);
-}
 
 // CommonJS dependencies (undici, ajv, …) call require() for Node built-ins; an ES module has
 // none, so the bundle makes one first.
@@ -34,7 +25,6 @@ const result = await build({
   format: "esm",
   target: "node20",
   banner: { js: banner },
-  define: { AIRLOCK_EMBEDDED_SCHEMAS: await embeddedSchemas() },
   legalComments: "eof",
   logLevel: "warning",
   metafile: true,

@@ -6,7 +6,8 @@ import { reportDuplicates } from "./duplicates.js";
 import { readImage } from "./image-entry.js";
 import { DEFAULT_PLATFORMS, normalizePlatforms } from "./platforms.js";
 import { readRegistries } from "./registries.js";
-import { loadAirlockSchema, schemaErrors } from "./schema-check.js";
+import * as airlockList from "../generated/validate-airlock-list.js";
+import { schemaErrors } from "./schema-check.js";
 import { reportSchemaErrors, type SchemaMessages } from "./schema-messages.js";
 import type { ImageList } from "./types.js";
 import { readVerify } from "./verify.js";
@@ -33,7 +34,7 @@ const MESSAGES: SchemaMessages = {
  * returned is only meaningful when none were reported.
  */
 export function readAirlockList(value: unknown, ctx: ReadContext): ImageList {
-  reportSchemaErrors(schemaErrors(loadAirlockSchema(), value), ctx.reporter, MESSAGES);
+  reportSchemaErrors(schemaErrors(airlockList, value), ctx.reporter, MESSAGES);
   const root = isRecord(value) ? value : {};
   const defaults = isRecord(root.defaults) ? root.defaults.platforms : undefined;
   const platforms = (defaults === undefined

@@ -5,12 +5,9 @@
 
 import { isRecord, entriesOf, type ReadContext, type ReadEntry } from "./context.js";
 import { reportDuplicates } from "./duplicates.js";
-import {
-  FOREIGN_MESSAGES,
-  MINDTHEGAP_SCHEMA,
-  SKOPEO_SYNC_SCHEMA,
-  type HostKeyedFormat,
-} from "./foreign-schemas.js";
+import * as mindthegap from "../generated/validate-mindthegap.js";
+import * as skopeoSync from "../generated/validate-skopeo-sync.js";
+import { FOREIGN_MESSAGES, type HostKeyedFormat } from "./foreign-schemas.js";
 import { readForeignSettings } from "./foreign-settings.js";
 import { makeEntry } from "./image-entry.js";
 import type { Path } from "./paths.js";
@@ -29,7 +26,7 @@ import type { ImageList, RegistrySettings, TagSelector } from "./types.js";
 
 /** Reads a skopeo sync or mindthegap document; problems and warnings go to `ctx.reporter`. */
 export function readHostKeyedList(value: unknown, format: HostKeyedFormat, ctx: ReadContext): ImageList {
-  const schema = format === "skopeo-sync" ? SKOPEO_SYNC_SCHEMA : MINDTHEGAP_SCHEMA;
+  const schema = format === "skopeo-sync" ? skopeoSync : mindthegap;
   reportSchemaErrors(schemaErrors(schema, value), ctx.reporter, FOREIGN_MESSAGES);
   const registries: Record<string, RegistrySettings> = {};
   const read: ReadEntry[] = [];

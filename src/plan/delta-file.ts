@@ -1,7 +1,6 @@
 /** The delta marker as JSON: a fixed order (the same lock and bases give the same bytes), read back through its schema. */
-import { Ajv2020 } from "ajv/dist/2020.js";
 import { AirlockError } from "../errors.js";
-import { loadSchema } from "../schemas.js";
+import { validate as validator } from "../generated/validate-delta.js";
 import type { DeltaMarker } from "./delta-types.js";
 
 export function encodeDeltaMarker(marker: DeltaMarker): string {
@@ -26,8 +25,6 @@ export function encodeDeltaMarker(marker: DeltaMarker): string {
   return JSON.stringify(doc, null, 1) + "\n";
 }
 
-let validator: ReturnType<Ajv2020["compile"]> | undefined;
-
 /**
  * Parses and validates a bundle's delta marker.
  * @throws AirlockError ERR_BUNDLE_CORRUPT naming `where` when it is not one.
@@ -39,9 +36,6 @@ export function decodeDeltaMarker(text: string, where: string): DeltaMarker {
   } catch {
     throw new AirlockError("ERR_BUNDLE_CORRUPT", `${where} is not valid JSON`);
   }
-  validator ??= new Ajv2020({ allErrors: true, strict: false }).compile(
-    loadSchema("airlock-delta.schema.json"),
-  );
   if (!validator(value)) {
     const errors = (validator.errors ?? [])
       .slice(0, 5)

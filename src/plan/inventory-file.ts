@@ -1,7 +1,6 @@
 /** The inventory as JSON: a fixed order and layout (the same registry gives the same bytes), and read back through its schema. */
-import { Ajv2020 } from "ajv/dist/2020.js";
 import { AirlockError } from "../errors.js";
-import { loadSchema } from "../schemas.js";
+import { validate as validator } from "../generated/validate-inventory.js";
 import {
   INVENTORY_VERSION,
   type Inventory,
@@ -76,13 +75,8 @@ export function encodeInventory(inventory: Inventory): string {
   return JSON.stringify(n, null, 1) + "\n";
 }
 
-let validator: ReturnType<Ajv2020["compile"]> | undefined;
-
 /** Every way the value is not an inventory (at most five), empty when it is one. */
 function validateInventory(value: unknown): string[] {
-  validator ??= new Ajv2020({ allErrors: true, strict: false }).compile(
-    loadSchema("airlock-inventory.schema.json"),
-  );
   if (validator(value)) return [];
   return (validator.errors ?? [])
     .slice(0, 5)

@@ -1,8 +1,7 @@
-import { Ajv2020 } from "ajv/dist/2020.js";
 import { dump, load } from "js-yaml";
 import { AirlockError, messageOf } from "../errors.js";
 import { OBJECT_SOURCE } from "../imagelist/defaults.js";
-import { loadSchema } from "../schemas.js";
+import { validate as validator } from "../generated/validate-lock.js";
 import { compareArtifacts } from "./artifact-order.js";
 import type {
   Lock,
@@ -91,14 +90,8 @@ function blobObject(b: LockedBlob): object {
   return { digest: b.digest, size: b.size, mediaType: b.mediaType };
 }
 
-let validator: ReturnType<Ajv2020["compile"]> | undefined;
-
+/** Every way the value is not a lock (at most five), by the validator generated from the schema. */
 function validateLock(value: unknown): string[] {
-  if (validator === undefined) {
-    validator = new Ajv2020({ allErrors: true, strict: false }).compile(
-      loadSchema("airlock-lock.schema.json"),
-    );
-  }
   if (validator(value)) return [];
   return (validator.errors ?? [])
     .slice(0, 5)

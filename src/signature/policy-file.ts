@@ -5,19 +5,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { load } from "js-yaml";
 import { AirlockError, fileErrorReason } from "../errors.js";
-import { loadSchema } from "../schemas.js";
+import { validate } from "../generated/validate-signature-policy.js";
 import type { SignaturePolicy } from "./types.js";
-
-let validate: ValidateFunction | undefined;
 
 /** The schema's check of a policy: each problem as "path: message"; [] when it conforms. */
 export function policyProblems(value: unknown): string[] {
-  validate ??= new Ajv2020({ allErrors: true, strict: true }).compile(
-    loadSchema("airlock-signature-policy.schema.json"),
-  );
   if (validate(value)) return [];
   return (validate.errors ?? []).map(
     (e) => `${e.instancePath.slice(1).replaceAll("/", ".") || "policy"}: ${e.message ?? "invalid"}`,

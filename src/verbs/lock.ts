@@ -1,15 +1,14 @@
 import { readFile } from "node:fs/promises";
-import { basename, dirname, extname, join } from "node:path";
-import { AirlockError, throwIfAborted } from "../errors.js";
+import { throwIfAborted } from "../errors.js";
 import { DEFAULT_LIST_FILE } from "../imagelist/defaults.js";
 import type { ImageList } from "../imagelist/types.js";
-import { checkLock, type LockCheck } from "../plan/check.js";
 import { encodeLock } from "../plan/lock-file.js";
 import { readLock, writeLock } from "./lock-io.js";
 import type { Lock } from "../plan/lock-types.js";
 import { planLock } from "../plan/planner.js";
 import type { RemoteOptions } from "./options.js";
-import { listFileFor, loadListSource, loadLockSource, type ListSource } from "./list-input.js";
+import { listFileFor, loadListSource, type ListSource } from "./list-input.js";
+import { defaultLockFile } from "./lock-check.js";
 import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
 import { ClientPool } from "./client-pool.js";
 import { RegistryResolver, type ManifestHook } from "./registry-resolver.js";
@@ -17,6 +16,13 @@ import { withLinkedSignal } from "../util/linked-signal.js";
 import { findFilteredImages, type FilteredImage } from "./filtered-images.js";
 
 export { DEFAULT_LIST_FILE };
+// lock --check reads lock-check.ts alone: no registry client, no undici.
+export {
+  checkImageListLock,
+  defaultLockFile,
+  type LockCheckOptions,
+  type LockCheckResult,
+} from "./lock-check.js";
 
 export interface LockOptions extends RemoteOptions, ListSource {
   /**
@@ -49,25 +55,6 @@ export interface LockResult {
    * sparse indexes their tag will name a new index (judged from the cache; none without one).
    */
   filtered: FilteredImage[];
-}
-
-/** What checkImageListLock compares: the list, and its lock as a file or an object. */
-export interface LockCheckOptions extends ListSource {
-  /** The lock file; default beside the list. Required when the list is an object and `lock` is not given. */
-  output?: string;
-  /** The lock as an object (what a lockfile's YAML parses to), instead of a file; validated as one. */
-  lock?: Lock;
-}
-
-export interface LockCheckResult extends LockCheck {
-  /** The lock file compared, or "<object>" for a `lock` given as an object. */
-  lockFile: string;
-}
-
-/** The lock file that belongs to a list: same directory, same name, `.lock`. */
-export function defaultLockFile(listFile: string): string {
-  const name = basename(listFile, extname(listFile));
-  return join(dirname(listFile), `${name}.lock`);
 }
 
 /**
@@ -119,16 +106,4 @@ function cacheOf(options: LockOptions): BlobDir | undefined {
   return options.cacheDir === null
     ? undefined
     : new BlobDir(options.cacheDir ?? defaultCacheDir(options.env));
-}
-
-/** Compares the list with its lock, with no network access. */
-export async function checkImageListLock(options: LockCheckOptions = {}): Promise<LockCheckResult> {
-  const defaultFile = (): string => defaultLockFile(listFileFor(options, "output or lock", "the lock"));
-  const list = await loadListSource(options);
-  const { lock, lockFile } = await loadLockSource(options.lock, options.output, defaultFile);
-  if (lock === undefined) {
-    const how = options.list === undefined ? `run airlock lock -f ${list.file}` : "lock the list first";
-    throw new AirlockError("ERR_LOCK_STALE", `${lockFile} does not exist: ${how}`);
-  }
-  return { ...checkLock(list, lock), lockFile };
 }

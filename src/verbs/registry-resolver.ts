@@ -1,7 +1,6 @@
 import { AirlockError } from "../errors.js";
 import type { Descriptor, ImageConfig } from "../oci/types.js";
 import type { Resolver, ResolvedBytes } from "../plan/resolver.js";
-import { Readable } from "node:stream";
 import type { BlobDir } from "../store/blob-dir.js";
 import type { ClientPool } from "./client-pool.js";
 
@@ -49,7 +48,7 @@ export class RegistryResolver implements Resolver {
     const cache = this.#cache;
     const blob = { digest, size: bytes.length };
     if (cache === undefined || (await cache.has(blob))) return;
-    await cache.put(blob, Readable.from([bytes])).catch(() => undefined);
+    await cache.putBytes(blob, bytes).catch(() => undefined);
   }
 
   async referrers(

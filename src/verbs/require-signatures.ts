@@ -2,6 +2,8 @@
  * `--require-signatures` and the image list's `verify:`: checks that refuse
  * to write anything when an image's signature is missing or bad. The hooks
  * create-bundle and push-bundle call, kept here so the verbs change by a line.
+ * The checks themselves (signature-check.ts, and with it @sigstore/*) load only when a
+ * policy applies: a create-bundle without one does not pay for them.
  */
 import { AirlockError } from "../errors.js";
 import type { ImageList, ImageEntry } from "../imagelist/types.js";
@@ -14,7 +16,6 @@ import type { ImageVerdict, LoadedPolicy, SignaturePolicy } from "../signature/t
 import type { BundleSource } from "../store/bundle-store.js";
 import { ClientPool } from "./client-pool.js";
 import type { RemoteOptions } from "./options.js";
-import { checkLockedImages, registrySources } from "./signature-check.js";
 
 /**
  * Before create-bundle writes a byte: each image of the lock against its policy (the entry's
@@ -29,6 +30,7 @@ export async function requireLockSignatures(
 ): Promise<void> {
   const policies = await policiesOf(lock, list, required);
   if (policies.size === 0) return;
+  const { checkLockedImages, registrySources } = await import("./signature-check.js");
   const pool = new ClientPool(options, list.registries);
   try {
     const verdicts = await checkLockedImages(
@@ -54,6 +56,7 @@ export async function requireBundleSignatures(
   signal?: AbortSignal,
 ): Promise<void> {
   if (required === undefined) return;
+  const { checkLockedImages } = await import("./signature-check.js");
   const policies = new PolicyCache(required);
   const verdicts: ImageVerdict[] = [];
   for (const source of sources) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -14,15 +14,18 @@ const MARK = "airlock-test-loaded-package ";
 // packages included: an import of one passes through the hook too).
 const HOOK = `import { writeSync } from "node:fs";
 export async function load(url, context, next) {
-  const m = /\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(url);
-  if (m) writeSync(2, ${JSON.stringify(MARK)} + m[1] + "\\n");
+  const m = /\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\/(.*)/.exec(url);
+  if (m) writeSync(2, ${JSON.stringify(MARK)} + m[1] + " " + m[2] + "\\n");
   return next(url, context);
 }`;
 const REGISTER = `import { register } from "node:module";
 register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOK)}`)});`;
 
-/** The npm packages `airlock ARGS` imports, and its exit code. */
-async function packagesLoaded(args: string[], home: string): Promise<{ code: number; packages: string[] }> {
+/** The npm packages `airlock ARGS` imports (and their files, "ajv/dist/…"), and its exit code. */
+async function packagesLoaded(
+  args: string[],
+  home: string,
+): Promise<{ code: number; packages: string[]; files: string[] }> {
   const register = `data:text/javascript,${encodeURIComponent(REGISTER)}`;
   const child = spawn(process.execPath, ["--import", register, MAIN, ...args], {
     cwd: ROOT,
@@ -35,11 +38,13 @@ async function packagesLoaded(args: string[], home: string): Promise<{ code: num
     child.once("error", reject);
     child.once("close", (status) => resolve(status ?? -1));
   });
-  const packages = stderr
+  const loaded = stderr
     .split("\n")
     .filter((line) => line.startsWith(MARK))
-    .map((line) => line.slice(MARK.length));
-  return { code, packages: [...new Set(packages)].sort() };
+    .map((line) => line.slice(MARK.length).split(" "));
+  const packages = loaded.map(([name]) => name ?? "");
+  const files = loaded.map(([name, file]) => `/${name}/${file}`);
+  return { code, packages: [...new Set(packages)].sort(), files: [...new Set(files)].sort() };
 }
 
 describe("the CLI loads only what the command it runs needs", () => {
@@ -62,6 +67,43 @@ describe("the CLI loads only what the command it runs needs", () => {
       assert.deepEqual(res.packages, []);
     });
   }
+
+  it("validate and lock --check load no registry client (undici) and compile no schema (ajv's compiler)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "airlock-check-"));
+    try {
+      const list = join(dir, "airlock.yaml");
+      await writeFile(list, "images:\n  - registry.test/app@sha256:" + "a".repeat(64) + "\n");
+      const lock = await packagesLoaded(["lock", "-f", list, "--check"], home);
+      assert.notEqual(lock.code, 0); // no lock yet: ERR_LOCK_STALE after reading the list
+      const validate = await packagesLoaded(["validate", "-f", list], home);
+      assert.equal(validate.code, 0);
+      for (const res of [lock, validate]) {
+        assert.ok(res.packages.includes("js-yaml"), res.packages.join(" "));
+        assert.ok(!res.packages.includes("undici"), `undici loaded: ${res.packages.join(" ")}`);
+        // The generated validators import ajv's small runtime helpers only, never ajv itself.
+        const compiler = res.files.filter((f) => /^\/ajv\/dist\/(2020|ajv|core|compile)/.test(f));
+        assert.deepEqual(compiler, []);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("create-bundle without a signature policy loads no signature checker (@sigstore/*)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "airlock-create-"));
+    try {
+      const list = join(dir, "airlock.yaml");
+      await writeFile(list, "images:\n  - 127.0.0.1:9/app:v1\n");
+      const res = await packagesLoaded(["create-bundle", "-f", list, "-o", join(dir, "b.tar"), "-q"], home);
+      assert.notEqual(res.code, 0); // nothing listens on port 9
+      for (const name of ["undici", "js-yaml"])
+        assert.ok(res.packages.includes(name), res.packages.join(" "));
+      const sigstore = res.packages.filter((p) => p.startsWith("@sigstore/"));
+      assert.deepEqual(sigstore, []);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it("push-bundle loads its own modules but not the image list and lock codecs (ajv, js-yaml, semver)", async () => {
     const res = await packagesLoaded(["push-bundle", "missing.tar", "--to", "127.0.0.1:9", "-q"], home);

@@ -80,7 +80,7 @@ async function runCheck(
   output: string | undefined,
   { io, say, log, json }: Pick<CommandContext, "io" | "say" | "log" | "json">,
 ): Promise<number> {
-  const { checkImageListLock } = await import("../../verbs/lock.js");
+  const { checkImageListLock } = await import("../../verbs/lock-check.js");
   const check = await checkImageListLock({ file, output });
   if (json) await writeJson(io.stdout, check);
   if (check.upToDate) {
