@@ -39,6 +39,8 @@ export class CachingFetcher implements BlobReader {
   readonly #blobs: Map<string, BundleBlob>;
   /** Where the cache held each blob it held when the run began. */
   readonly #cached = new Map<string, FileRange>();
+  /** Of those, the ones fetched ahead by this run (counted as downloaded, not cached). */
+  readonly #ahead = new Set<string>();
   readonly #pending: Promise<void>[] = [];
   readonly #sourceOf: SourceOf;
   readonly #cache: BlobCache;
@@ -159,6 +161,7 @@ export class CachingFetcher implements BlobReader {
     const at = (await ahead) ? await this.#cache.locate(descriptor) : undefined;
     if (at === undefined) return undefined;
     this.#cached.set(descriptor.digest, at);
+    this.#ahead.add(descriptor.digest);
     this.progress.downloaded++;
     this.progress.bytesDone += descriptor.size;
     this.#tell();
@@ -180,7 +183,8 @@ export class CachingFetcher implements BlobReader {
    */
   forget(descriptor: Pick<Descriptor, "digest">): boolean {
     if (!this.#blobs.has(descriptor.digest) || !this.#cached.delete(descriptor.digest)) return false;
-    this.progress.cached--;
+    if (this.#ahead.delete(descriptor.digest)) this.progress.downloaded--;
+    else this.progress.cached--;
     this.progress.bytesDone -= this.#blobs.get(descriptor.digest)?.size ?? 0;
     return true;
   }

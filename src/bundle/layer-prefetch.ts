@@ -25,6 +25,8 @@ export class LayerPrefetch {
   readonly #seen = new Set<string>();
   /** Downloads started, by digest: true once the blob is in the cache. */
   readonly #started = new Map<string, Promise<boolean>>();
+  /** Layers this run put in the cache as files. */
+  readonly #stored: BundleBlob[] = [];
   #active = 0;
   #stopped = false;
 
@@ -59,6 +61,15 @@ export class LayerPrefetch {
     return this.#started.get(digest);
   }
 
+  /**
+   * Removes the cache files of the layers fetched ahead, once the bundles
+   * carrying them are recorded: the cache then holds them there, once.
+   */
+  async discard(): Promise<void> {
+    await Promise.allSettled([...this.#started.values()]);
+    await Promise.all(this.#stored.splice(0).map((b) => this.#cache.files.remove(b)));
+  }
+
   /** Stops, abandons what is under way (its temporary files removed) and waits for it. */
   async close(): Promise<void> {
     this.stop();
@@ -88,6 +99,7 @@ export class LayerPrefetch {
       const content = await source.blobGet(blob, { signal });
       // The registry source verifies size and sha256 as the body streams.
       await this.#cache.files.put(blob, content, { signal, verified: true });
+      this.#stored.push(blob);
       return true;
     } catch {
       return false;

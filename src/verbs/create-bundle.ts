@@ -242,6 +242,8 @@ async function bundleList(
     tarBytes,
   });
   const { parts, fetched } = await writeBundles(plans, all, downloads, options);
+  // The layers fetched ahead are in the recorded bundles now (unless kept as files on purpose).
+  if (options.cacheLayers !== true) await prefetch?.discard();
   const sha256File = `${output}.sha256`;
   await writeFileAtomic(sha256File, parts.map((p) => `${p.sha256}  ${basename(p.file)}\n`).join(""));
   const first = parts[0] as BundlePart;
