@@ -34,6 +34,8 @@ const DIGEST_REF = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
  */
 export class RegistryClient {
   readonly #t: RegistryTransport;
+  /** Set once the registry answered that it has no referrers API (404, 400 or 406). */
+  #noReferrersApi = false;
 
   constructor(transport: RegistryTransport) {
     this.#t = transport;
@@ -306,7 +308,9 @@ export class RegistryClient {
     options: CallOptions & { artifactType?: string } = {},
   ): Promise<Descriptor[] | undefined> {
     parseDigest(digest);
-    return await referrersFromApi(this.#t, {
+    // A registry without the API says so once: later subjects go to the fallback tag at once.
+    if (this.#noReferrersApi) return undefined;
+    const listed = await referrersFromApi(this.#t, {
       repository,
       subject: digest,
       artifactType: options.artifactType,
@@ -314,6 +318,8 @@ export class RegistryClient {
       what: `referrers of ${this.#name(repository, digest)}`,
       signal: options.signal,
     });
+    if (listed === undefined) this.#noReferrersApi = true;
+    return listed;
   }
 
   /** cosign's `.sig`, `.att` and `.sbom` manifests of `digest` that exist, by suffix. */
@@ -322,13 +328,15 @@ export class RegistryClient {
     digest: string,
     options: CallOptions = {},
   ): Promise<{ suffix: CosignSuffix; tag: string; manifest: FetchedManifest }[]> {
-    const out: { suffix: CosignSuffix; tag: string; manifest: FetchedManifest }[] = [];
-    for (const suffix of COSIGN_SUFFIXES) {
-      const tag = cosignTag(digest, suffix);
-      const manifest = await this.manifestFind(repository, tag, options);
-      if (manifest !== undefined) out.push({ suffix, tag, manifest });
-    }
-    return out;
+    // The three looked up at once: most images have none, and each miss is a round trip.
+    const found = await Promise.all(
+      COSIGN_SUFFIXES.map(async (suffix) => {
+        const tag = cosignTag(digest, suffix);
+        const manifest = await this.manifestFind(repository, tag, options);
+        return manifest === undefined ? [] : [{ suffix, tag, manifest }];
+      }),
+    );
+    return found.flat();
   }
 
   /**
