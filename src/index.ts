@@ -180,7 +180,6 @@ export {
   type LockResult,
 } from "./verbs/lock.js";
 export type { ListSource } from "./verbs/list-input.js";
-export type { ManifestHook } from "./verbs/registry-resolver.js";
 export { diffLockFiles, diffLockBytes } from "./verbs/diff.js";
 export { deltaSize, type ContentSize, type DeltaImageSize, type DeltaSize } from "./plan/diff-bytes.js";
 export {

@@ -19,7 +19,6 @@ import { gatherInto, type PositionalWrite } from "../stream/gathered-writes.js";
 import type { FileRange } from "../stream/range-workers.js";
 import type { BundleBlob } from "./content.js";
 import type { FetchProgress, SourceOf } from "./fetch.js";
-import type { LayerPrefetch } from "./layer-prefetch.js";
 
 /**
  * Downloads smaller than this are also kept as cache files; larger ones only
@@ -30,8 +29,6 @@ export const CACHE_FILE_BELOW = 1024 * 1024;
 export interface CachingFetcherOptions {
   /** Keep every download as a cache file, large ones too. */
   cacheLayers?: boolean;
-  /** Layers being fetched into the cache ahead, while the lock resolved. */
-  prefetch?: LayerPrefetch;
 }
 
 export class CachingFetcher implements BlobReader {
@@ -39,14 +36,11 @@ export class CachingFetcher implements BlobReader {
   readonly #blobs: Map<string, BundleBlob>;
   /** Where the cache held each blob it held when the run began. */
   readonly #cached = new Map<string, FileRange>();
-  /** Of those, the ones fetched ahead by this run (counted as downloaded, not cached). */
-  readonly #ahead = new Set<string>();
   readonly #pending: Promise<void>[] = [];
   readonly #sourceOf: SourceOf;
   readonly #cache: BlobCache;
   readonly #onProgress: (p: FetchProgress) => void;
   readonly #fileBelow: number;
-  readonly #prefetch: LayerPrefetch | undefined;
 
   private constructor(
     blobs: readonly BundleBlob[],
@@ -56,7 +50,6 @@ export class CachingFetcher implements BlobReader {
     onProgress: (p: FetchProgress) => void,
   ) {
     this.#fileBelow = options.cacheLayers === true ? Infinity : CACHE_FILE_BELOW;
-    this.#prefetch = options.prefetch;
     this.#blobs = new Map(blobs.map((b) => [b.digest, b]));
     this.#sourceOf = sourceOf;
     this.#cache = cache;
@@ -75,8 +68,6 @@ export class CachingFetcher implements BlobReader {
   ): Promise<CachingFetcher> {
     const fetcher = new CachingFetcher(blobs, sourceOf, cache, options, onProgress);
     for (const blob of blobs) {
-      // A layer fetched ahead while the lock resolved is waited for when its turn comes.
-      if (options.prefetch?.landed(blob.digest) !== undefined) continue;
       const at = await cache.locate(blob);
       if (at === undefined) continue;
       fetcher.#cached.set(blob.digest, at);
@@ -149,23 +140,9 @@ export class CachingFetcher implements BlobReader {
     }
   }
 
-  /**
-   * Where the cache holds a blob (since the run began, or fetched ahead
-   * while the lock resolved: then once it has landed), for a copy that
-   * verifies as it reads; undefined when it is to be downloaded.
-   */
-  async blobRange(descriptor: Pick<Descriptor, "digest" | "size">): Promise<FileRange | undefined> {
-    const held = this.#cached.get(descriptor.digest);
-    const ahead = this.#prefetch?.landed(descriptor.digest);
-    if (held !== undefined || ahead === undefined || !this.#blobs.has(descriptor.digest)) return held;
-    const at = (await ahead) ? await this.#cache.locate(descriptor) : undefined;
-    if (at === undefined) return undefined;
-    this.#cached.set(descriptor.digest, at);
-    this.#ahead.add(descriptor.digest);
-    this.progress.downloaded++;
-    this.progress.bytesDone += descriptor.size;
-    this.#tell();
-    return at;
+  /** Where the cache held a blob when the run began, for a copy that verifies as it reads. */
+  blobRange(descriptor: Pick<Descriptor, "digest" | "size">): Promise<FileRange | undefined> {
+    return Promise.resolve(this.#cached.get(descriptor.digest));
   }
 
   /** Counts a blob an earlier run had already written into the partial tar as done, as if cached. */
@@ -183,8 +160,7 @@ export class CachingFetcher implements BlobReader {
    */
   forget(descriptor: Pick<Descriptor, "digest">): boolean {
     if (!this.#blobs.has(descriptor.digest) || !this.#cached.delete(descriptor.digest)) return false;
-    if (this.#ahead.delete(descriptor.digest)) this.progress.downloaded--;
-    else this.progress.cached--;
+    this.progress.cached--;
     this.progress.bytesDone -= this.#blobs.get(descriptor.digest)?.size ?? 0;
     return true;
   }

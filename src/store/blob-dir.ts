@@ -97,11 +97,6 @@ export class BlobDir implements BlobStore {
     return verify;
   }
 
-  /** Removes a blob's file, if there (nothing else may still need it). */
-  async remove(descriptor: Pick<Descriptor, "digest">): Promise<void> {
-    await rm(this.path(descriptor.digest), { force: true });
-  }
-
   /**
    * A blob's file being written by position, under a temporary name until
    * `commit` renames it into place: for a caller that checks the bytes

@@ -3,7 +3,6 @@ import { mkdir, stat, statfs } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { planBundleContent, type BundleContent } from "../bundle/content.js";
 import { CACHE_FILE_BELOW, CachingFetcher } from "../bundle/caching-fetcher.js";
-import { LayerPrefetch } from "../bundle/layer-prefetch.js";
 import type { FetchProgress, SourceOf } from "../bundle/fetch.js";
 import { BUNDLE_LOCK_NAME, OCI_LAYOUT_BYTES, indexJsonBytes } from "../bundle/layout.js";
 import { splitLock } from "../bundle/split.js";
@@ -173,12 +172,10 @@ export async function createBundle(options: CreateBundleOptions = {}): Promise<C
   }
 }
 
-/** Where create-bundle's blobs come from: the cache, their registries, and what was fetched ahead. */
+/** Where create-bundle's blobs come from: the cache and their registries. */
 interface Downloads {
   cache: BlobCache;
   sourceOf: SourceOf;
-  /** Layers fetched while the lock resolves (not with --platform, which narrows the lock after). */
-  prefetch: LayerPrefetch | undefined;
 }
 
 async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBundleResult> {
@@ -189,13 +186,9 @@ async function runCreateBundle(options: CreateBundleOptions): Promise<CreateBund
   const pool = new ClientPool(options, list.registries);
   const sourceOf: SourceOf = async (blob) =>
     new RegistryStore(await pool.get(blob.registry), blob.repository);
-  const prefetch = options.platforms?.length
-    ? undefined
-    : new LayerPrefetch(cache, sourceOf, options.concurrency ?? 8, options.signal);
   try {
-    return await bundleList(list, { cache, sourceOf, prefetch }, options);
+    return await bundleList(list, { cache, sourceOf }, options);
   } finally {
-    await prefetch?.close();
     await pool.close();
   }
 }
@@ -205,7 +198,7 @@ async function bundleList(
   downloads: Downloads,
   options: CreateBundleOptions,
 ): Promise<CreateBundleResult> {
-  const { cache, prefetch } = downloads;
+  const { cache } = downloads;
   // A base that is no base stops the run before anything is locked or written.
   const bases = options.since?.length
     ? await readDeltaBases(options.since, options.signal, cache.root)
@@ -214,9 +207,7 @@ async function bundleList(
     defaultLockFile(listFileFor(options, "lockFile or lock", "the lock")),
   );
   const lockFile = source.lockFile;
-  const locked = await currentLock(list, source, options, prefetch);
-  prefetch?.stop(); // every blob has its place in the tar now
-  const lock = narrowPlatforms(locked, options.platforms);
+  const lock = narrowPlatforms(await currentLock(list, source, options), options.platforms);
   const signatures = wantsSignatures(list, options)
     ? await import("./require-signatures.js") // sigstore's verifier costs every other run its start-up
     : undefined;
@@ -242,8 +233,6 @@ async function bundleList(
     tarBytes,
   });
   const { parts, fetched } = await writeBundles(plans, all, downloads, options);
-  // The layers fetched ahead are in the recorded bundles now (unless kept as files on purpose).
-  if (options.cacheLayers !== true) await prefetch?.discard();
   const sha256File = `${output}.sha256`;
   await writeFileAtomic(sha256File, parts.map((p) => `${p.sha256}  ${basename(p.file)}\n`).join(""));
   const first = parts[0] as BundlePart;
@@ -345,7 +334,7 @@ async function writeBundles(
   downloads: Downloads,
   options: CreateBundleOptions,
 ): Promise<{ parts: BundlePart[]; fetched: FetchProgress }> {
-  const { cache, sourceOf, prefetch } = downloads;
+  const { cache, sourceOf } = downloads;
   const fetchTotal = plans.reduce((n, p) => n + p.content.bytes, 0);
   const tarTotal = plans.reduce((n, p) => n + p.tarBytes, 0);
   let fetchedBefore = 0;
@@ -357,7 +346,7 @@ async function writeBundles(
       plan.content.blobs,
       sourceOf,
       cache,
-      { cacheLayers: options.cacheLayers, prefetch },
+      { cacheLayers: options.cacheLayers },
       (p) =>
         options.onEvent?.({
           type: "fetch",
@@ -396,13 +385,8 @@ export function defaultBundlePath(listFile: string, lockText: string): string {
   return join("bundles", `${basename(listFile, extname(listFile))}-${hash}.tar`);
 }
 
-/** The lock to bundle: the one given when it matches the list, else the list locked now (told to `prefetch`). */
-async function currentLock(
-  list: ImageList,
-  source: LockSource,
-  options: CreateBundleOptions,
-  prefetch: LayerPrefetch | undefined,
-): Promise<Lock> {
+/** The lock to bundle: the one given when it matches the list, else the list locked now. */
+async function currentLock(list: ImageList, source: LockSource, options: CreateBundleOptions): Promise<Lock> {
   const { lock, lockFile } = source;
   const file = list.file;
   if (lock !== undefined) {
@@ -418,12 +402,8 @@ async function currentLock(
       );
     }
   }
-  const onManifest =
-    prefetch &&
-    ((registry: string, repository: string, bytes: Buffer) => prefetch.manifest(registry, repository, bytes));
-  const locking = { ...options, ...(onManifest ? { onManifest } : {}) };
-  if (source.fromObject) return await resolveLock(list, lock, locking);
-  return (await lockImageList({ ...locking, output: lockFile })).lock;
+  if (source.fromObject) return await resolveLock(list, lock, options);
+  return (await lockImageList({ ...options, output: lockFile })).lock;
 }
 
 /** Keeps only the wanted platforms; an image left with none of them is an error. */

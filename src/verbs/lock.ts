@@ -11,7 +11,7 @@ import { listFileFor, loadListSource, type ListSource } from "./list-input.js";
 import { defaultLockFile } from "./lock-check.js";
 import { BlobDir, defaultCacheDir } from "../store/blob-dir.js";
 import { ClientPool } from "./client-pool.js";
-import { RegistryResolver, type ManifestHook } from "./registry-resolver.js";
+import { RegistryResolver } from "./registry-resolver.js";
 import { withLinkedSignal } from "../util/linked-signal.js";
 import { findFilteredImages, type FilteredImage } from "./filtered-images.js";
 
@@ -40,8 +40,6 @@ export interface LockOptions extends RemoteOptions, ListSource {
    * content-addressed cache); default $XDG_CACHE_HOME/airlock; null keeps nothing.
    */
   cacheDir?: string | null;
-  /** Hears each manifest fetched, as it arrives (create-bundle starts downloading its layers). */
-  onManifest?: ManifestHook;
 }
 
 export interface LockResult {
@@ -86,7 +84,7 @@ export async function resolveLock(
 ): Promise<Lock> {
   const pool = new ClientPool(options, list.registries);
   try {
-    return await planLock(list, new RegistryResolver(pool, cacheOf(options), options.onManifest), {
+    return await planLock(list, new RegistryResolver(pool, cacheOf(options)), {
       previous,
       update: options.update,
       concurrency: options.concurrency,

@@ -4,31 +4,22 @@ import type { Resolver, ResolvedBytes } from "../plan/resolver.js";
 import type { BlobDir } from "../store/blob-dir.js";
 import type { ClientPool } from "./client-pool.js";
 
-/** Told of each manifest the lock fetches (verified), from which registry and repository. */
-export type ManifestHook = (registry: string, repository: string, bytes: Buffer) => void;
-
 /** The planner's Resolver over real registries. Manifests fetched by digest are cached. */
 export class RegistryResolver implements Resolver {
   readonly #pool: ClientPool;
   readonly #cache: BlobDir | undefined;
   readonly #byDigest = new Map<string, Promise<ResolvedBytes>>();
-  readonly #onManifest: ManifestHook | undefined;
 
-  /**
-   * With `cache`, every manifest and config fetched (verified) is kept there for create-bundle;
-   * `onManifest` hears each manifest fetched by tag or digest.
-   */
-  constructor(pool: ClientPool, cache?: BlobDir, onManifest?: ManifestHook) {
+  /** With `cache`, every manifest and config fetched (verified) is kept there for create-bundle. */
+  constructor(pool: ClientPool, cache?: BlobDir) {
     this.#pool = pool;
     this.#cache = cache;
-    this.#onManifest = onManifest;
   }
 
   async manifest(registry: string, repository: string, reference: string): Promise<ResolvedBytes> {
     const fetch = async (): Promise<ResolvedBytes> => {
       const client = await this.#pool.get(registry);
       const fetched = await client.manifestGet(repository, reference, { signal: this.#pool.signal });
-      this.#onManifest?.(registry, repository, fetched.bytes);
       await this.#keep(fetched.digest, fetched.bytes);
       return fetched;
     };
