@@ -4,11 +4,12 @@
  * the `blobs/` and `blobs/sha256/` directories, then `blobs/sha256/<hex>`
  * for each blob in the given order. A thin layer over the one tar writer.
  */
+import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { isAirlockError } from "../errors.js";
 import { parseDigest } from "../oci/digest.js";
 import { TarLayout, type TarEntrySpec, type TarSlot } from "../store/tar-layout.js";
-import { TarJournal } from "./tar-journal.js";
+import { TarJournal, layoutId } from "./tar-journal.js";
 import { TarWriter, type WrittenTar } from "../store/tar-writer.js";
 import type { BlobReader } from "../store/types.js";
 import { RangeWorkers } from "../stream/range-workers.js";
@@ -39,6 +40,12 @@ export interface WriteTarOptions {
    */
   resumable?: boolean;
   onKept?: (blob: TarBlob) => void;
+  /**
+   * The sha256 an earlier tar of the same content (`bundleTarId`) had: every
+   * byte of this one is then the same (headers and files equal, each blob
+   * checked against its digest as it is written), so it is not hashed again.
+   */
+  knownSha256?: string;
 }
 
 /** The written tar, and where each blob's data sits in it. */
@@ -77,6 +84,21 @@ export function bundleTarLayout(
 }
 
 /**
+ * Names a bundle tar's content before it is written: its layout (every
+ * entry's name, size and offset) and its files' bytes. Two tars with the
+ * same id whose blobs match their digests are the same bytes.
+ */
+export function bundleTarId(files: readonly TarFile[], blobs: readonly TarBlob[]): string {
+  const layout = bundleTarLayout(
+    files.map((f) => ({ name: f.name, size: f.bytes.length })),
+    blobs,
+  );
+  const hash = createHash("sha256").update(layoutId(layout));
+  for (const f of files) hash.update(createHash("sha256").update(f.bytes).digest("hex"));
+  return hash.digest("hex");
+}
+
+/**
  * Writes the bundle tar, each blob straight to its place, `concurrency` at a
  * time: streamed from `source` (which verifies it), or, when the source has
  * it in a local file, copied by a worker thread that checks its size and
@@ -106,11 +128,14 @@ export async function writeLayoutTar(
       layout,
       partial,
       sync: true,
-      hash: true,
+      hash: options.knownSha256 === undefined,
       rangeHash: (f) => workers.rangeHash(f),
       ...(resume ? { keep: resume.keep, keepOnAbort: true } : {}),
     });
     const todo = blobs.filter((b) => !kept.has(slot(blobEntryName(b.digest))));
+    // In tar order, the tar's complete prefix (and its hash) grows steadily; with nothing to hash,
+    // largest first leaves no large copy alone at the end.
+    if (options.knownSha256 !== undefined) todo.sort((a, b) => b.size - a.size);
     for (const blob of blobs) if (!todo.includes(blob)) options.onKept?.(blob);
     try {
       for (const f of files) await tar.write(slot(f.name), f.bytes);
@@ -134,7 +159,7 @@ export async function writeLayoutTar(
     });
     await resume?.journal.remove();
     const placed = blobs.map((b) => ({ ...b, offset: slot(blobEntryName(b.digest)).dataOffset }));
-    return { ...written, sha256: written.sha256 ?? "", blobs: placed };
+    return { ...written, sha256: options.knownSha256 ?? written.sha256 ?? "", blobs: placed };
   } finally {
     if (options.workers === undefined) await workers.close();
   }

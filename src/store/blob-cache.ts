@@ -53,6 +53,12 @@ export class BlobCache {
     return verify;
   }
 
+  /** The sha256 of a recorded bundle (still as it was) whose content had this id. */
+  async sha256Of(contentId: string): Promise<string | undefined> {
+    const records = await readBundleRecords(this.root);
+    return records.find((r) => r.contentId === contentId)?.sha256;
+  }
+
   /** Records a completed bundle: its blobs count as cached from now on. */
   async recordBundle(bundle: BundleRecord): Promise<void> {
     await recordBundle(this.root, bundle);

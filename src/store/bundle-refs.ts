@@ -25,6 +25,8 @@ export interface BundleRecord {
   file: string;
   size: number;
   sha256: string;
+  /** What it holds, named before it was written (the bundle writer's tar id), when known. */
+  contentId?: string;
   blobs: BundledBlob[];
 }
 

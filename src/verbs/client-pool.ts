@@ -1,6 +1,5 @@
 import type { RegistrySettings } from "../imagelist/types.js";
 import type { RegistryClient } from "../registry/client.js";
-import { connectRegistry } from "../registry/connect.js";
 import type { RemoteOptions } from "./options.js";
 import { AirlockError } from "../errors.js";
 
@@ -28,8 +27,11 @@ export class ClientPool {
     let client = this.#clients.get(registry);
     if (client === undefined) {
       const settings = this.#settings[registry] ?? {};
-      const connect = async (): Promise<RegistryClient> =>
-        await connectRegistry(settings.mirror ?? registry, optionsFor(registry, settings, this.#base));
+      const connect = async (): Promise<RegistryClient> => {
+        // Loaded on first use: a create-bundle whose blobs are all cached never needs undici.
+        const { connectRegistry } = await import("../registry/connect.js");
+        return await connectRegistry(settings.mirror ?? registry, optionsFor(registry, settings, this.#base));
+      };
       client = connect();
       this.#clients.set(registry, client);
     }

@@ -12,7 +12,7 @@ import type { DeltaBaseContent } from "../plan/delta-types.js";
 import { DELTA_MARKER_NAME } from "../store/bundle-index.js";
 import { readDeltaBases } from "./delta-bases.js";
 import { tarSize } from "../store/tar-layout.js";
-import { writeLayoutTar } from "../bundle/bundle-tar.js";
+import { bundleTarId, writeLayoutTar, type WrittenLayoutTar } from "../bundle/bundle-tar.js";
 import { AirlockError } from "../errors.js";
 import type { ImageList } from "../imagelist/types.js";
 import { formatPlatform, parsePlatform } from "../oci/platform.js";
@@ -356,17 +356,10 @@ async function writeBundles(
           downloaded: downloaded + p.downloaded,
         }),
     );
-    const tar = await writeLayoutTar(plan.output, plan.files, plan.content.blobs, fetcher, {
-      signal: options.signal,
-      // From the cache alone, a few copies at once (on worker threads) keep every core busy
-      // while the tar's complete prefix, and so its sha256, follows close behind.
-      concurrency: fetcher.allCached ? CACHED_COPIES : (options.concurrency ?? 8),
-      onBytes: (n) => options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: tarTotal }),
-      resumable: true,
-      onKept: (blob) => fetcher.kept(blob),
-    });
+    const tar = await writePart(plan, fetcher, cache, options, (n) =>
+      options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: tarTotal }),
+    );
     downloaded += (await fetcher.settle()).downloaded;
-    await cache.recordBundle({ file: tar.file, size: tar.size, sha256: tar.sha256, blobs: tar.blobs });
     fetchedBefore += plan.content.bytes;
     parts.push({
       file: plan.output,
@@ -377,6 +370,35 @@ async function writeBundles(
   }
   const fetched = { bytesDone: fetchTotal, bytesTotal: fetchTotal, active: 0, downloaded };
   return { parts, fetched: { ...fetched, cached: all.blobs.length - downloaded } };
+}
+
+/**
+ * One part's tar, recorded in the cache once complete. A part the cache
+ * recorded before with the same content (the same lock and files) comes out
+ * the same bytes, so its sha256 is the recorded one instead of a second
+ * hash of every byte (each blob is still checked as it is copied).
+ */
+async function writePart(
+  plan: PartPlan,
+  fetcher: CachingFetcher,
+  cache: BlobCache,
+  options: CreateBundleOptions,
+  onBytes: (n: number) => void,
+): Promise<WrittenLayoutTar> {
+  const contentId = bundleTarId(plan.files, plan.content.blobs);
+  const knownSha256 = await cache.sha256Of(contentId);
+  const tar = await writeLayoutTar(plan.output, plan.files, plan.content.blobs, fetcher, {
+    signal: options.signal,
+    // From the cache alone, a few copies at once (on worker threads) keep every core busy
+    // while the tar's complete prefix, and so its sha256, follows close behind.
+    concurrency: fetcher.allCached ? CACHED_COPIES : (options.concurrency ?? 8),
+    onBytes,
+    resumable: true,
+    onKept: (blob) => fetcher.kept(blob),
+    ...(knownSha256 !== undefined ? { knownSha256 } : {}),
+  });
+  await cache.recordBundle({ ...tar, contentId });
+  return tar;
 }
 
 /** bundles/<list name>-<first 12 hex of the lock's sha256>.tar: the same lock gives the same name. */

@@ -7,6 +7,7 @@
  * that blob is downloaded instead. Each bundle is byte-identical.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtemp, open, readFile, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,6 +69,14 @@ describe("create-bundle: the cache holds large blobs inside the bundles it compl
     assert.equal(second.gets, 0, "every layer copied from first.tar");
     assert.equal(second.downloaded, 0);
     assert.deepEqual(await readFile(second.file), await readFile(first.file));
+    // The same content as first.tar: its sha256 is the one recorded then, and it is right.
+    const sidecar = (await readFile(`${second.file}.sha256`, "utf8")).split(" ")[0];
+    assert.equal(
+      sidecar,
+      createHash("sha256")
+        .update(await readFile(second.file))
+        .digest("hex"),
+    );
 
     // first.tar gone: second.tar (recorded too) still serves.
     await rm(first.file);
