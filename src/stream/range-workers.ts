@@ -119,6 +119,9 @@ parentPort.on("message", (job) => {
 });
 `;
 
+/** Heap limits of a worker, in MiB: its young generation small (what it allocates dies young). */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 48 };
+
 /** A worker's answer: bytes done so far (progress), or the job's result or failure. */
 interface Message {
   id: number;
@@ -245,7 +248,8 @@ export class RangeWorkers {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    // Small heaps: a worker holds one 1 MiB buffer and a hash, whatever flags node was started with.
+    const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: WORKER_LIMITS });
     worker.on("message", (msg: Message) => this.#settle(msg));
     worker.on("error", (err) => this.#failAll(worker, err));
     // A worker gone (it crashed, or was terminated) takes no more jobs; what it held fails.
