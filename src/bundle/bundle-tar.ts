@@ -132,22 +132,16 @@ export async function writeLayoutTar(
       rangeHash: (f) => workers.rangeHash(f),
       ...(resume ? { keep: resume.keep, keepOnAbort: true } : {}),
     });
-    const todo = blobs.filter((b) => !kept.has(slot(blobEntryName(b.digest))));
+    const isKept = (b: TarBlob): boolean => kept.has(slot(blobEntryName(b.digest)));
+    for (const blob of blobs.filter(isKept)) options.onKept?.(blob);
+    const todo = blobs.filter((b) => !isKept(b));
     // In tar order, the tar's complete prefix (and its hash) grows steadily; with nothing to hash,
     // largest first leaves no large copy alone at the end.
     if (options.knownSha256 !== undefined) todo.sort((a, b) => b.size - a.size);
-    for (const blob of blobs) if (!todo.includes(blob)) options.onKept?.(blob);
     try {
       for (const f of files) await tar.write(slot(f.name), f.bytes);
       for (const dir of DIRECTORIES) await tar.write(slot(dir), Buffer.alloc(0));
-      const results = await mapSettled(todo, options.concurrency ?? 1, async (blob) => {
-        const at = slot(blobEntryName(blob.digest));
-        await writeBlob(tar, at, blob, source, workers, options.signal);
-        await resume?.journal.record(at.name);
-      });
-      const failed = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
-      if (failed.length > 0)
-        throw failed.find((e) => isAirlockError(e) && e.code !== "ERR_ABORTED") ?? failed[0];
+      await writeBlobs(tar, todo, source, { ...options, workers, journal: resume?.journal });
     } catch (err) {
       await tar.abort();
       if (resume !== undefined) await leavePartial(partial, resume);
@@ -162,6 +156,24 @@ export async function writeLayoutTar(
     return { ...written, sha256: options.knownSha256 ?? written.sha256 ?? "", blobs: placed };
   } finally {
     if (options.workers === undefined) await workers.close();
+  }
+}
+
+/** Every blob into its slot, `concurrency` at once, each noted in the journal once written. */
+async function writeBlobs(
+  tar: TarWriter,
+  blobs: readonly TarBlob[],
+  source: BlobReader,
+  options: WriteTarOptions & { workers: RangeWorkers; journal: TarJournal | undefined },
+): Promise<void> {
+  const results = await mapSettled(blobs, options.concurrency ?? 1, async (blob) => {
+    const at = tar.layout.slot(blobEntryName(blob.digest)) as TarSlot;
+    await writeBlob(tar, at, blob, source, options.workers, options.signal);
+    await options.journal?.record(at.name);
+  });
+  const failed = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  if (failed.length > 0) {
+    throw failed.find((e) => isAirlockError(e) && e.code !== "ERR_ABORTED") ?? failed[0];
   }
 }
 

@@ -9,6 +9,8 @@ import { DEFAULT_LISTEN, parseListen, urlHost, type ListenAddress } from "./list
 import type { MappingRule } from "../ref/target-name.js";
 import { buildContent, type CarriedTag } from "./repositories.js";
 import { openServedSource } from "./sources.js";
+import { isDeltaBundle } from "../bundle/is-delta.js";
+import { BundleSource } from "../store/bundle-store.js";
 
 /** A connection that moves no byte either way for this long is closed (a stalled client). */
 const IDLE_SOCKET_MS = 120_000;
@@ -66,7 +68,15 @@ export async function serveRegistry(sources: string[], options: ServeOptions = {
   const tls = await readTls(options.tlsCert, options.tlsKey);
   const warn = options.onWarning ?? ((): void => undefined);
   const opened = [];
-  for (const source of sources) opened.push(await openServedSource(source, options.signal));
+  for (const source of sources) {
+    const served = await openServedSource(source, options.signal);
+    if (served.store instanceof BundleSource && isDeltaBundle(served.store.reader)) {
+      warn(
+        `${source} is a delta bundle: the layers and configs it leaves out are not served (404); serve it with the bundles it is a delta against`,
+      );
+    }
+    opened.push(served);
+  }
   const pool = new ContentPool(opened);
   const content = await buildContent(pool, options, warn);
   const handler = createHandler(content, { onRequest: options.onRequest, warn });

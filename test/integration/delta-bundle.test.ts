@@ -15,6 +15,7 @@ import { imageContent } from "../../src/plan/lock-content.js";
 import type { Lock } from "../../src/plan/lock-types.js";
 import { BundleReader } from "../../src/store/bundle-reader.js";
 import { isOneCleanLine, runAirlock, type CliResult } from "../harness/cli.js";
+import { spawnAirlock } from "../harness/cli-process.js";
 import { seedDeltaLists, type DeltaLists } from "../harness/delta-images.js";
 import { startFaultProxy } from "../harness/fault-proxy.js";
 import { startRegistry, type TestRegistry } from "../harness/registry.js";
@@ -189,6 +190,23 @@ describe("delta bundles: inventory out, delta in", () => {
     const reader = await BundleReader.open(out("delta-tar.tar"));
     const bytes = byTar.blobs.reduce((n, d) => n + (reader.index.blobs.get(d)?.size ?? 0), 0);
     assert.equal(size.delta.blobBytes, bytes);
+  });
+
+  it("serve of a delta warns that what it leaves out is not served, and says how to serve it", async () => {
+    const serve = await spawnAirlock(["serve", out("delta-inv.tar"), "--listen", "127.0.0.1:0"]);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let stderr = "";
+        serve.child.stderr?.on("data", (c: Buffer) => {
+          stderr += c.toString("utf8");
+          if (stderr.includes("serving ")) resolve();
+        });
+        void serve.ended.then((end) => reject(new Error(`serve ended: ${end.stderr}`)));
+      });
+    } finally {
+      const end = await serve.kill();
+      assert.match(end.stderr, /delta-inv\.tar is a delta bundle: .*not served.*serve it with the bundles/);
+    }
   });
 
   it("--split with --since: each part a delta of its own images, verified on its own", async () => {
