@@ -15,10 +15,24 @@ function lockOf(image: LockedImage): Lock {
   };
 }
 
-/** The blobs (digest → size) one image needs, manifests included. */
-function imageBlobs(image: LockedImage): Map<string, number> {
-  return new Map(planBundleContent(lockOf(image)).blobs.map((b) => [b.digest, b.size]));
+/**
+ * The blobs (digest → size) one image needs, manifests included, less those
+ * a delta leaves out; and how many it leaves out (each a line of the part's
+ * delta marker).
+ */
+function imageBlobs(
+  image: LockedImage,
+  omitted: ReadonlySet<string>,
+): { blobs: Map<string, number>; left: number } {
+  const all = planBundleContent(lockOf(image)).blobs;
+  const carried = all.filter((b) => !omitted.has(b.digest));
+  return { blobs: new Map(carried.map((b) => [b.digest, b.size])), left: all.length - carried.length };
 }
+
+/** An upper bound of what one left-out blob adds to a delta marker (digest, size, base, repository). */
+const OMITTED_COST = 400;
+/** An upper bound of a delta marker's own entry and its bases. */
+const MARKER_FIXED = 2 * BLOCK + 2048;
 
 /** An upper bound of what one image (and each index.json entry for what is attached to it) adds to a part's index.json and lock. */
 function metadataCost(image: LockedImage): number {
@@ -32,14 +46,15 @@ const FIXED = 8 * BLOCK;
 /**
  * Splits a lock into parts whose bundles each stay below `maxBytes`, every
  * image whole in one part (blobs it shares with images in other parts are
- * repeated there), images in lock order.
+ * repeated there), images in lock order. Blobs in `omitted` (what a delta
+ * leaves out) take no room.
  */
-export function splitLock(lock: Lock, maxBytes: number): Lock[] {
-  const budget = maxBytes - 1 - FIXED;
+export function splitLock(lock: Lock, maxBytes: number, omitted: ReadonlySet<string> = new Set()): Lock[] {
+  const budget = maxBytes - 1 - FIXED - (omitted.size > 0 ? MARKER_FIXED : 0);
   const parts: { images: Set<LockedImage>; blobs: Map<string, number>; bytes: number; meta: number }[] = [];
   for (const image of lock.entries.flatMap((e) => e.images)) {
-    const blobs = imageBlobs(image);
-    const meta = metadataCost(image);
+    const { blobs, left } = imageBlobs(image, omitted);
+    const meta = metadataCost(image) + left * OMITTED_COST;
     const alone = [...blobs.values()].reduce((n, s) => n + entryBytes(s), 0);
     if (alone + meta > budget) {
       throw new AirlockError(

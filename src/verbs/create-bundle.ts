@@ -302,7 +302,12 @@ function planParts(
   };
   const whole = plan(lock, output);
   if (splitBytes === undefined || whole.tarBytes < splitBytes) return [whole];
-  const locks = splitLock(lock, splitBytes);
+  // A delta's parts are sized by what they carry: the blobs its bases hold take no room.
+  const carried = new Set(whole.content.blobs.map((b) => b.digest));
+  const omitted = new Set(
+    planBundleContent(lock).blobs.flatMap((b) => (carried.has(b.digest) ? [] : [b.digest])),
+  );
+  const locks = splitLock(lock, splitBytes, omitted);
   const parts = locks.map((l, i) => plan(l, partName(output, i + 1, locks.length)));
   const over = parts.find((p) => p.tarBytes >= splitBytes);
   if (over !== undefined) {
