@@ -13,7 +13,7 @@ import { DELTA_MARKER_NAME } from "../store/bundle-index.js";
 import { readDeltaBases } from "./delta-bases.js";
 import { tarSize } from "../store/tar-layout.js";
 import { bundleTarId, writeLayoutTar, type WrittenLayoutTar } from "../bundle/bundle-tar.js";
-import { AirlockError } from "../errors.js";
+import { AirlockError, fileErrorReason } from "../errors.js";
 import type { ImageList } from "../imagelist/types.js";
 import { formatPlatform, parsePlatform } from "../oci/platform.js";
 import { checkLock } from "../plan/check.js";
@@ -402,8 +402,14 @@ async function writePart(
     onKept: (blob) => fetcher.kept(blob),
     ...(knownSha256 !== undefined ? { knownSha256 } : {}),
   });
-  await cache.recordBundle({ ...tar, contentId });
+  // The bundle is complete either way: a cache that cannot record it only costs a later run.
+  await cache.recordBundle({ ...tar, contentId }).catch(() => undefined);
   return tar;
+}
+
+/** mkdir's answer when a file (not a directory) has the name. */
+function notADirectory(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === "EEXIST";
 }
 
 /** bundles/<list name>-<first 12 hex of the lock's sha256>.tar: the same lock gives the same name. */
@@ -492,7 +498,13 @@ async function checkSpace(
     const partial = await stat(`${plan.output}.partial`).catch(() => undefined);
     tarBytes -= Math.min(partial === undefined ? 0 : partial.blocks * 512, plan.tarBytes);
   }
-  await mkdir(cache.root, { recursive: true });
+  await mkdir(cache.root, { recursive: true }).catch((err: unknown) => {
+    throw new AirlockError(
+      "ERR_FILE",
+      `cannot use ${cache.root} as the blob cache: ${notADirectory(err) ? "it is not a directory" : fileErrorReason(err)}; choose another --cache`,
+      { cause: err },
+    );
+  });
   const [outFs, cacheFs, outStat, cacheStat] = await Promise.all([
     statfs(dirname(output)),
     statfs(cache.root),

@@ -60,6 +60,24 @@ describe("create-bundle: bad input and faults leave nothing under the final name
     assert.deepEqual(await filesIn(join(dir, "out-stale")), []);
   });
 
+  it("a cache that is a file is one clear line, and nothing is written", async () => {
+    await mkdir(join(dir, "out-cachefile"));
+    await writeFile(join(dir, "cache-is-a-file"), "x");
+    const res = await runAirlock([
+      "create-bundle",
+      "-f",
+      list,
+      "-o",
+      join(dir, "out-cachefile", "b.tar"),
+      "--cache",
+      join(dir, "cache-is-a-file"),
+    ]);
+    assert.equal(res.code, 2, res.stderr);
+    assert.ok(isOneCleanLine(res.stderr), res.stderr);
+    assert.match(res.stderr, /cache-is-a-file as the blob cache: it is not a directory/);
+    assert.deepEqual(await filesIn(join(dir, "out-cachefile")), []);
+  });
+
   it("a missing output directory is one clear line", async () => {
     const res = await runAirlock(["create-bundle", "-f", list, "-o", join(dir, "no-such-dir", "b.tar")]);
     assert.equal(res.code, 2, res.stderr);
