@@ -5,7 +5,7 @@ import type { TestRegistry } from "../test/harness/registry.js";
 import { CLI, coldRounds, type ColdRuns } from "./cold-bench.js";
 import { MEDIUM } from "./medium.js";
 import type { BenchRow } from "./table.js";
-import { fmtMiB, fmtRatio, fmtRuns, measure, median } from "./timing.js";
+import { fmtDurable, fmtMiB, fmtRatio, fmtRuns, measure, median, medianToDisk } from "./timing.js";
 import { warmRounds, type WarmRuns } from "./warm-bench.js";
 import { serveWorkload, type ServedWorkload } from "./workload-cache.js";
 import { pushTinyImages } from "./workloads.js";
@@ -80,31 +80,48 @@ export async function bundleBench(): Promise<{ rows: BenchRow[]; state: BundleBe
   };
 }
 
-/** The medium rows: cold beside skopeo and the floor, warm beside tar, its blob GETs, peak RSS. */
+/**
+ * The medium rows: cold beside skopeo and the floor, warm beside tar, its blob GETs, peak RSS. Each
+ * time is also given "to disk" (with the sync after it): airlock and skopeo fsync what they write,
+ * GNU tar and the floor leave it to the page cache; the targets compare the times as measured.
+ */
 function mediumRows(medium: ServedWorkload, cold: ColdRuns, warm: WarmRuns): BenchRow[] {
   const gb = (medium.uniqueBytes / 1e9).toFixed(2);
-  const ours = median(cold.airlock.map((m) => m.seconds));
+  const coldSeconds = cold.airlock.map((m) => m.seconds);
+  const warmSeconds = warm.airlock.map((m) => m.seconds);
+  const ours = median(coldSeconds);
   const skopeo = median(cold.skopeo);
   const floor = median(cold.floor);
-  const warmOurs = median(warm.airlock.map((m) => m.seconds));
+  const warmOurs = median(warmSeconds);
   const tar = median(warm.tar);
   const gets = Math.max(...warm.blobGets);
   const rss = Math.max(...[...cold.airlock, ...warm.airlock].map((m) => m.rssMiB));
+  const coldDisk = {
+    ours: medianToDisk(coldSeconds, cold.syncs.airlock),
+    skopeo: medianToDisk(cold.skopeo, cold.syncs.skopeo),
+    floor: medianToDisk(cold.floor, cold.syncs.floor),
+  };
+  const warmDisk = {
+    ours: medianToDisk(warmSeconds, warm.syncs.airlock),
+    tar: medianToDisk(warm.tar, warm.syncs.tar),
+  };
   return [
     {
       name: `create-bundle, medium, cold: list to bundle (${medium.references.length} refs, ${medium.images} images, ${gb} GB unique)`,
-      airlock: fmtRuns(cold.airlock.map((m) => m.seconds)),
-      skopeo: fmtRuns(cold.skopeo),
-      floor: fmtRuns(cold.floor),
-      ratio: `${fmtRatio(ours, floor, "floor")}, ${fmtRatio(ours, skopeo, "skopeo")}`,
+      airlock: `${fmtRuns(coldSeconds)}; ${fmtDurable(coldSeconds, cold.syncs.airlock)}`,
+      skopeo: `${fmtRuns(cold.skopeo)}; ${fmtDurable(cold.skopeo, cold.syncs.skopeo)}`,
+      floor: `${fmtRuns(cold.floor)}; ${fmtDurable(cold.floor, cold.syncs.floor)}`,
+      ratio:
+        `${fmtRatio(ours, floor, "floor")}, ${fmtRatio(ours, skopeo, "skopeo")}; to disk ` +
+        `${fmtRatio(coldDisk.ours, coldDisk.floor, "floor")}, ${fmtRatio(coldDisk.ours, coldDisk.skopeo, "skopeo")}`,
       target: "≤ 1.2× floor, ≤ 0.40× skopeo",
       pass: ours <= floor * 1.2 && ours <= skopeo * 0.4,
     },
     {
       name: "create-bundle, medium, every blob cached",
-      airlock: fmtRuns(warm.airlock.map((m) => m.seconds)),
-      floor: `${fmtRuns(warm.tar)}, plain tar`,
-      ratio: fmtRatio(warmOurs, tar, "tar"),
+      airlock: `${fmtRuns(warmSeconds)}; ${fmtDurable(warmSeconds, warm.syncs.airlock)}`,
+      floor: `${fmtRuns(warm.tar)}; ${fmtDurable(warm.tar, warm.syncs.tar)}, plain tar`,
+      ratio: `${fmtRatio(warmOurs, tar, "tar")}; to disk ${fmtRatio(warmDisk.ours, warmDisk.tar, "tar")}`,
       target: "≤ 1.2× tar",
       pass: warmOurs <= tar * 1.2,
     },

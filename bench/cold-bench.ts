@@ -9,7 +9,7 @@
 // floor's tars are removed once timed).
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { measure, measureScript, type Measured } from "./timing.js";
+import { measure, measureScript, syncSeconds, type Measured } from "./timing.js";
 import type { ServedWorkload } from "./workload-cache.js";
 
 // The built bin, run directly as a user runs `airlock` (its shebang sets the V8 flags).
@@ -30,6 +30,8 @@ export interface ColdRuns {
   airlock: Measured[];
   skopeo: number[];
   floor: number[];
+  /** The seconds of a `sync` right after each run of each contender (syncSeconds), in the same order. */
+  syncs: { airlock: number[]; skopeo: number[]; floor: number[] };
   /** The last round's directory, kept. */
   last: RoundDir;
 }
@@ -44,16 +46,25 @@ export async function coldRounds(dir: string, workload: ServedWorkload, rounds: 
   const contents = join(dir, "contents.json");
   await writeFile(contents, JSON.stringify(workload.contents));
   await warmUp(dir, contents, workload.registry.host);
-  const runs: ColdRuns = { airlock: [], skopeo: [], floor: [], last: roundDir(dir, 0) };
+  const runs: ColdRuns = {
+    airlock: [],
+    skopeo: [],
+    floor: [],
+    syncs: { airlock: [], skopeo: [], floor: [] },
+    last: roundDir(dir, 0),
+  };
   for (let round = 0; round < rounds; round++) {
     if (round > 0) await rm(runs.last.dir, { recursive: true, force: true });
     const at = roundDir(dir, round);
     await mkdir(at.dir, { recursive: true });
     await writeFile(at.list, listYaml(workload.refs));
     const contenders = [
-      async () => runs.airlock.push(await airlockCold(at)),
-      async () => runs.skopeo.push(await skopeoCold(at, workload.refs)),
-      async () => runs.floor.push(await floorCold(at, contents, workload.registry.host)),
+      async () => {
+        runs.airlock.push(await airlockCold(at));
+        runs.syncs.airlock.push(await syncSeconds());
+      },
+      async () => runs.skopeo.push(await skopeoCold(at, workload.refs, runs.syncs.skopeo)),
+      async () => runs.floor.push(await floorCold(at, contents, workload.registry.host, runs.syncs.floor)),
     ];
     for (let i = 0; i < contenders.length; i++) await contenders[(i + round) % contenders.length]?.();
     runs.last = at;
@@ -68,7 +79,7 @@ export async function coldRounds(dir: string, workload: ServedWorkload, rounds: 
 async function warmUp(dir: string, contents: string, host: string): Promise<void> {
   const at = roundDir(dir, -1);
   await mkdir(at.dir, { recursive: true });
-  await floorCold(at, contents, host);
+  await floorCold(at, contents, host, []);
   await rm(at.dir, { recursive: true, force: true });
 }
 
@@ -88,8 +99,11 @@ function airlockCold(at: RoundDir): Promise<Measured> {
   return measure(CLI, ["create-bundle", "-f", at.list, "-o", at.bundle, "--cache", at.cache, "--quiet"]);
 }
 
-/** skopeo copy --all of each reference into one layout (image-N), then tar, timed as one script. */
-async function skopeoCold(at: RoundDir, refs: readonly string[]): Promise<number> {
+/**
+ * skopeo copy --all of each reference into one layout (image-N), then tar, timed as one script;
+ * the sync after it is pushed onto `syncs` (skopeo fsyncs each blob, tar does not).
+ */
+async function skopeoCold(at: RoundDir, refs: readonly string[], syncs: number[]): Promise<number> {
   await mkdir(at.layout);
   const copies = refs.map(
     (ref, i) =>
@@ -97,14 +111,16 @@ async function skopeoCold(at: RoundDir, refs: readonly string[]): Promise<number
   );
   const tar = `tar -cf ${join(at.dir, "skopeo.tar")} -C ${at.layout} .`;
   const seconds = await measureScript(join(at.dir, "skopeo.sh"), [...copies, tar]);
+  syncs.push(await syncSeconds());
   await rm(join(at.dir, "skopeo.tar"));
   return seconds;
 }
 
-/** floor-download.ts: the seconds it reports from its first request to tar's exit. */
-async function floorCold(at: RoundDir, contents: string, host: string): Promise<number> {
+/** floor-download.ts: the seconds it reports from its first request to tar's exit; the sync after it onto `syncs`. */
+async function floorCold(at: RoundDir, contents: string, host: string, syncs: number[]): Promise<number> {
   const tar = join(at.dir, "floor.tar");
   const { stdout } = await measure("node", ["--import", "tsx", FLOOR, contents, host, at.floorDir, tar]);
+  syncs.push(await syncSeconds());
   await rm(tar);
   return Number(stdout.trim());
 }

@@ -40,6 +40,17 @@ export async function measure(command: string, args: string[], cwd?: string): Pr
 }
 
 /**
+ * Wall seconds of one `sync`, run right after a timed step and before its output is removed: how
+ * long the step's written bytes take to reach the disk. airlock and skopeo fsync what they write
+ * before they finish, GNU tar and the bare floor do not; this puts that cost beside each figure.
+ */
+export async function syncSeconds(): Promise<number> {
+  const began = performance.now();
+  await run("sync", []);
+  return (performance.now() - began) / 1000;
+}
+
+/**
  * Wall seconds of shell command lines run one after another as one script (`set -e`), written to
  * `file`: one sync before the whole, as for a single command, not one between each.
  */
@@ -63,6 +74,14 @@ export function median(runs: readonly number[]): number {
 /** "9.70 s (runs: 9.62, 9.70, 9.91)": the median, then every run in order. */
 export const fmtRuns = (runs: readonly number[]): string =>
   `${fmtSeconds(median(runs))} (runs: ${runs.map((s) => s.toFixed(2)).join(", ")})`;
+
+/** The median of each run plus the `sync` after it (syncSeconds): the time until its bytes are on disk. */
+export const medianToDisk = (runs: readonly number[], syncs: readonly number[]): number =>
+  median(runs.map((s, i) => s + (syncs[i] ?? NaN)));
+
+/** "7.35 s to disk" (medianToDisk). */
+export const fmtDurable = (runs: readonly number[], syncs: readonly number[]): string =>
+  `${fmtSeconds(medianToDisk(runs, syncs))} to disk`;
 
 /** "3.52× floor": how many times `of` the figure is. */
 export const fmtRatio = (figure: number, of: number, name: string): string =>

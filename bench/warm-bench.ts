@@ -5,11 +5,13 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestRegistry } from "../test/harness/registry.js";
 import { CLI, type RoundDir } from "./cold-bench.js";
-import { measure, type Measured } from "./timing.js";
+import { measure, syncSeconds, type Measured } from "./timing.js";
 
 export interface WarmRuns {
   airlock: Measured[];
   tar: number[];
+  /** The seconds of a `sync` right after each run (syncSeconds): airlock fsyncs its bundle, tar does not. */
+  syncs: { airlock: number[]; tar: number[] };
   /** Blob GETs the registry logged during each airlock run. */
   blobGets: number[];
 }
@@ -23,7 +25,7 @@ export async function warmRounds(
   registry: TestRegistry,
   rounds: number,
 ): Promise<WarmRuns> {
-  const runs: WarmRuns = { airlock: [], tar: [], blobGets: [] };
+  const runs: WarmRuns = { airlock: [], tar: [], syncs: { airlock: [], tar: [] }, blobGets: [] };
   const bundle = join(dir, "warm.tar");
   const plain = join(dir, "plain.tar");
   for (let round = 0; round < rounds; round++) {
@@ -41,6 +43,7 @@ export async function warmRounds(
           "--quiet",
         ]),
       );
+      runs.syncs.airlock.push(await syncSeconds());
       await new Promise((resolve) => setTimeout(resolve, 200)); // the access log's last lines
       runs.blobGets.push(registry.logs().slice(mark).match(BLOB_GET)?.length ?? 0);
       await rm(bundle);
@@ -48,6 +51,7 @@ export async function warmRounds(
     };
     const tar = async (): Promise<void> => {
       runs.tar.push((await measure("tar", ["-cf", plain, "-C", cold.floorDir, "blobs"])).seconds);
+      runs.syncs.tar.push(await syncSeconds());
       await rm(plain);
     };
     for (const step of round % 2 === 0 ? [airlock, tar] : [tar, airlock]) await step();
