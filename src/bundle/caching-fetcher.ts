@@ -8,9 +8,9 @@
  * complete (the journal beside the partial tar keeps what arrived for a
  * re-run after a crash).
  */
-import { PassThrough, Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { Descriptor } from "../oci/types.js";
-import { AirlockError } from "../errors.js";
+import { AirlockError, isAirlockError } from "../errors.js";
 import type { BlobCache } from "../store/blob-cache.js";
 import type { PartialBlob } from "../store/blob-dir.js";
 import type { BlobReader } from "../store/types.js";
@@ -36,7 +36,6 @@ export class CachingFetcher implements BlobReader {
   readonly #blobs: Map<string, BundleBlob>;
   /** Where the cache held each blob it held when the run began. */
   readonly #cached = new Map<string, FileRange>();
-  readonly #pending: Promise<void>[] = [];
   readonly #sourceOf: SourceOf;
   readonly #cache: BlobCache;
   readonly #onProgress: (p: FetchProgress) => void;
@@ -78,21 +77,37 @@ export class CachingFetcher implements BlobReader {
     return fetcher;
   }
 
+  /**
+   * A blob as a stream: from the cache when it held it, else downloaded
+   * (verified by its source as it streams; not kept in the cache: the tar
+   * writer takes `blobInto`, which does keep small blobs).
+   */
   async fetch(
     descriptor: Pick<Descriptor, "digest" | "size">,
     options: { signal?: AbortSignal } = {},
   ): Promise<Readable> {
-    if (this.#cached.has(descriptor.digest)) return await this.#cache.fetch(descriptor);
     const blob = this.#blobs.get(descriptor.digest);
-    if (blob === undefined) return await this.#cache.fetch(descriptor);
+    if (this.#cached.has(descriptor.digest) || blob === undefined) return await this.#cache.fetch(descriptor);
     this.progress.active++;
     this.#tell();
+    let content: Readable;
     try {
-      return this.#tee(blob, await this.#download(blob, options.signal), options.signal);
+      content = await this.#download(blob, options.signal);
     } catch (err) {
       this.progress.active--;
+      this.#tell();
       throw err;
     }
+    const counted = countedStream(content, (n) => {
+      this.progress.bytesDone += n;
+      this.#tell();
+    });
+    counted.once("close", () => {
+      this.progress.active--;
+      if (counted.readableEnded) this.progress.downloaded++;
+      this.#tell();
+    });
+    return counted;
   }
 
   /**
@@ -108,8 +123,8 @@ export class CachingFetcher implements BlobReader {
   ): Promise<void> {
     const blob = this.#blobs.get(descriptor.digest);
     if (this.#cached.has(descriptor.digest) || blob === undefined) {
-      await gatherInto(await this.#cache.fetch(descriptor), [write]);
-      return;
+      if (await this.#fromCache(descriptor, write)) return;
+      if (blob === undefined) return;
     }
     this.progress.active++;
     this.#tell();
@@ -170,14 +185,6 @@ export class CachingFetcher implements BlobReader {
     return this.#cached.size === this.#blobs.size;
   }
 
-  /** Waits for every copy into the cache; the first failure is thrown. */
-  async settle(): Promise<FetchProgress> {
-    const results = await Promise.allSettled(this.#pending.splice(0));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
-    return { ...this.progress };
-  }
-
   async #download(blob: BundleBlob, signal: AbortSignal | undefined): Promise<Readable> {
     const source = await this.#sourceOf(blob);
     // A source verifies size and sha256 itself (a manifest against its digest, a blob as it streams).
@@ -186,34 +193,27 @@ export class CachingFetcher implements BlobReader {
       : await source.blobGet(blob, { signal });
   }
 
-  /** One stream for the tar; the same bytes go into the cache as they pass. */
-  #tee(blob: BundleBlob, content: Readable, signal: AbortSignal | undefined): Readable {
-    const counted = countedStream(content, (n) => {
-      this.progress.bytesDone += n;
-      this.#tell();
-    });
-    const toTar = new PassThrough({ highWaterMark: 1 << 20 });
-    const toCache = new PassThrough({ highWaterMark: 1 << 20 });
-    counted.once("error", (err) => {
-      toTar.destroy(err);
-      toCache.destroy(err);
-    });
-    counted.pipe(toTar);
-    counted.pipe(toCache);
-    const stored = this.#cache.files.put(blob, toCache, { signal, verified: true }).then(
-      () => {
-        this.progress.active--;
-        this.progress.downloaded++;
-        this.#tell();
-      },
-      (err: unknown) => {
-        this.progress.active--;
-        throw err;
-      },
-    );
-    stored.catch(() => undefined); // told by settle(), or moot when the tar failed first
-    this.#pending.push(stored);
-    return toTar;
+  /**
+   * Copies a blob the cache holds into `write`. False when what the cache
+   * holds failed its check or is gone (a file or recorded bundle changed
+   * since the run began) and the blob is one to download instead; other
+   * failures (the tar's own writes) are thrown.
+   */
+  async #fromCache(
+    descriptor: Pick<Descriptor, "digest" | "size">,
+    write: PositionalWrite,
+  ): Promise<boolean> {
+    let readFailure: unknown;
+    try {
+      const content = await this.#cache.fetch(descriptor);
+      content.once("error", (err) => (readFailure = err));
+      await gatherInto(content, [write]);
+      return true;
+    } catch (err) {
+      const stale = readFailure === err || (isAirlockError(err) && err.code === "ERR_NOT_FOUND");
+      if (stale && this.forget(descriptor)) return false;
+      throw err;
+    }
   }
 
   #tell(): void {

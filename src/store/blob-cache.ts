@@ -4,21 +4,30 @@
  * of the bundles it completed, by reference into those bundles (see
  * bundle-refs.ts), so that a blob crosses the disk once per bundle instead
  * of once more into the cache.
+ *
+ * What it holds is looked up once and remembered until it records another
+ * bundle: the records are read once, and each blob's place is found once
+ * however many steps of a run ask (the space check, then the fetcher).
  */
-import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
-import { AirlockError, messageOf } from "../errors.js";
 import type { Descriptor } from "../oci/types.js";
 import type { FileRange } from "../stream/range-workers.js";
-import { VerifyStream } from "../stream/verify-stream.js";
+import { VerifiedFileRange } from "../stream/verified-file-range.js";
 import { BlobDir } from "./blob-dir.js";
 import { readBundleRecords, recordBundle, type BundleRecord } from "./bundle-refs.js";
 
 type Located = FileRange & { size: number };
 
+interface Known {
+  records: BundleRecord[];
+  /** The first recorded place of each digest. */
+  bundled: Map<string, Located>;
+}
+
 export class BlobCache {
   readonly files: BlobDir;
-  #bundled: Promise<Map<string, Located>> | undefined;
+  #known: Promise<Known> | undefined;
+  readonly #located = new Map<string, Promise<FileRange | undefined>>();
 
   constructor(root: string) {
     this.files = new BlobDir(root);
@@ -29,53 +38,58 @@ export class BlobCache {
   }
 
   /** Where the cache holds the blob: its own file, else a recorded bundle; undefined when it does not. */
-  async locate(descriptor: Pick<Descriptor, "digest" | "size">): Promise<FileRange | undefined> {
-    const own = await this.files.blobRange(descriptor);
-    if (own !== undefined) return own;
-    const at = (await this.#inBundles()).get(descriptor.digest);
-    return at !== undefined && at.size === descriptor.size
-      ? { file: at.file, offset: at.offset, whole: at.whole }
-      : undefined;
+  locate(descriptor: Pick<Descriptor, "digest" | "size">): Promise<FileRange | undefined> {
+    const key = `${descriptor.digest} ${descriptor.size}`;
+    let at = this.#located.get(key);
+    if (at === undefined) {
+      at = this.#find(descriptor);
+      this.#located.set(key, at);
+    }
+    return at;
   }
 
   /** The blob's bytes from where `locate` finds it; the stream fails unless size and sha256 match. */
   async fetch(descriptor: Pick<Descriptor, "digest" | "size">): Promise<Readable> {
     const at = await this.locate(descriptor);
     if (at === undefined || at.whole) return await this.files.fetch(descriptor);
-    const what = `blob ${descriptor.digest} in ${at.file}`;
-    // Bundles are recorded with their non-empty blobs only (createReadStream's `end` is inclusive).
-    const source = createReadStream(at.file, { start: at.offset, end: at.offset + descriptor.size - 1 });
-    const verify = new VerifyStream({ ...descriptor, what });
-    source.once("error", (err) =>
-      verify.destroy(new AirlockError("ERR_NOT_FOUND", `${what}: ${messageOf(err)}`, { cause: err })),
-    );
-    source.pipe(verify);
-    return verify;
+    return new VerifiedFileRange(at.file, at.offset, {
+      ...descriptor,
+      what: `blob ${descriptor.digest} in ${at.file}`,
+    });
   }
 
   /** The sha256 of a recorded bundle (still as it was) whose content had this id. */
   async sha256Of(contentId: string): Promise<string | undefined> {
-    const records = await readBundleRecords(this.root);
-    return records.find((r) => r.contentId === contentId)?.sha256;
+    return (await this.#read()).records.find((r) => r.contentId === contentId)?.sha256;
   }
 
   /** Records a completed bundle: its blobs count as cached from now on. */
   async recordBundle(bundle: BundleRecord): Promise<void> {
     await recordBundle(this.root, bundle);
-    this.#bundled = undefined;
+    this.#known = undefined;
+    this.#located.clear();
   }
 
-  #inBundles(): Promise<Map<string, Located>> {
-    this.#bundled ??= readBundleRecords(this.root).then((records) => {
-      const map = new Map<string, Located>();
+  async #find(descriptor: Pick<Descriptor, "digest" | "size">): Promise<FileRange | undefined> {
+    const own = await this.files.blobRange(descriptor);
+    if (own !== undefined) return own;
+    const at = (await this.#read()).bundled.get(descriptor.digest);
+    return at !== undefined && at.size === descriptor.size
+      ? { file: at.file, offset: at.offset, whole: at.whole }
+      : undefined;
+  }
+
+  #read(): Promise<Known> {
+    this.#known ??= readBundleRecords(this.root).then((records) => {
+      const bundled = new Map<string, Located>();
       for (const r of records) {
         for (const b of r.blobs) {
-          if (!map.has(b.digest))
-            map.set(b.digest, { file: r.file, offset: b.offset, size: b.size, whole: false });
+          if (!bundled.has(b.digest))
+            bundled.set(b.digest, { file: r.file, offset: b.offset, size: b.size, whole: false });
         }
       }
-      return map;
+      return { records, bundled };
     });
-    return this.#bundled;
+    return this.#known;
   }
 }

@@ -59,7 +59,12 @@ export class BundleReader implements BlobReader {
   ): VerifiedFileRange {
     const at = this.#locate(descriptor);
     const what = `bundle ${this.file}: blob ${descriptor.digest}`;
-    return new VerifiedFileRange(this.file, at.offset, { ...descriptor, what }, onBytes ? { onBytes } : {});
+    return new VerifiedFileRange(
+      this.file,
+      at.offset,
+      { ...descriptor, what },
+      { reuseBuffers: true, ...(onBytes ? { onBytes } : {}) },
+    );
   }
 
   #locate(descriptor: Pick<Descriptor, "digest" | "size">): { offset: number; size: number } {

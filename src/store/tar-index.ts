@@ -15,7 +15,7 @@ import { pipeline } from "node:stream/promises";
 import { extract, type Header as Headers } from "tar-stream";
 import { AirlockError, messageOf, type ErrorCode, fileErrorReason } from "../errors.js";
 import { SkippingFileSource } from "../stream/skipping-source.js";
-import { VerifyStream } from "../stream/verify-stream.js";
+import { VerifiedFileRange } from "../stream/verified-file-range.js";
 import { TAR_BLOCK } from "./tar-layout.js";
 
 const MAX_METADATA = 16 * 1024 * 1024;
@@ -290,21 +290,19 @@ function asIndexError(err: unknown, invalid: (what: string, cause?: unknown) => 
 
 /**
  * A file's bytes straight out of the tar by offset: verified against
- * `expected` as they stream, or as stored when the consumer verifies them itself.
+ * `expected` as they are read (VerifiedFileRange), or as stored when the
+ * consumer verifies them itself.
  */
 export function openTarFile(
   tar: { file: string },
   at: { offset: number; size: number },
   expected?: { digest: string; size: number; what: string },
 ): Readable {
-  const range = { start: at.offset, end: at.offset + at.size - 1, highWaterMark: 1 << 20 };
-  if (expected === undefined) return at.size === 0 ? Readable.from([]) : createReadStream(tar.file, range);
-  const verify = new VerifyStream(expected);
-  if (at.size === 0) {
-    verify.end();
-    return verify;
-  }
-  const source = createReadStream(tar.file, range);
-  source.once("error", (err) => verify.destroy(err));
-  return source.pipe(verify);
+  if (expected !== undefined) return new VerifiedFileRange(tar.file, at.offset, expected);
+  if (at.size === 0) return Readable.from([]);
+  return createReadStream(tar.file, {
+    start: at.offset,
+    end: at.offset + at.size - 1,
+    highWaterMark: 1 << 20,
+  });
 }

@@ -10,6 +10,13 @@ export interface FileRangeOptions {
   chunkSize?: number;
   /** Running total of bytes delivered. */
   onBytes?: (total: number) => void;
+  /**
+   * Read into a small ring of reused buffers (see the class comment for the
+   * consumer's side of that bargain) instead of a fresh buffer per chunk.
+   * Only for a consumer that hands each chunk on before asking for the next
+   * and whose receiver checks the digest (an upload); default false.
+   */
+  reuseBuffers?: boolean;
 }
 
 const DEFAULT_CHUNK = 512 * 1024;
@@ -33,7 +40,7 @@ const SPARE_MAX = 32;
  * read; the last chunk is only delivered once size and sha256 match, so a
  * consumer (an upload) never gets a complete wrong body.
  *
- * It reads into a small ring of buffers that it reuses instead of a fresh
+ * With `reuseBuffers` it reads into a small ring of buffers that it reuses instead of a fresh
  * allocation per chunk: gigabytes through the push path would otherwise
  * cost a major GC every few dozen megabytes. A delivered chunk therefore
  * stays valid only until RING - 1 more chunks have been read. That holds for
@@ -51,6 +58,7 @@ export class VerifiedFileRange extends Readable {
   readonly #expected: ExpectedContent;
   readonly #chunkSize: number;
   readonly #onBytes: ((total: number) => void) | undefined;
+  readonly #reuse: boolean;
   readonly #hash: Hash = createHash("sha256");
   readonly #ring: Buffer[] = [];
   #fd: number | undefined;
@@ -65,6 +73,7 @@ export class VerifiedFileRange extends Readable {
     this.#expected = expected;
     this.#chunkSize = Math.max(1, Math.min(options.chunkSize ?? DEFAULT_CHUNK, expected.size || 1));
     this.#onBytes = options.onBytes;
+    this.#reuse = options.reuseBuffers === true;
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
@@ -127,6 +136,7 @@ export class VerifiedFileRange extends Readable {
   }
 
   #nextBuffer(): Buffer {
+    if (!this.#reuse) return Buffer.allocUnsafe(this.#chunkSize);
     const slot = this.#reads++ % RING;
     let buffer = this.#ring[slot];
     if (buffer === undefined) {

@@ -364,7 +364,7 @@ async function writeBundles(
     const tar = await writePart(plan, fetcher, cache, options, (n) =>
       options.onEvent?.({ type: "write", bytesDone: (written += n), bytesTotal: tarTotal }),
     );
-    downloaded += (await fetcher.settle()).downloaded;
+    downloaded += fetcher.progress.downloaded;
     fetchedBefore += plan.content.bytes;
     parts.push({
       file: plan.output,

@@ -92,6 +92,16 @@ describe("create-bundle: the cache holds large blobs inside the bundles it compl
     const verified = await runAirlock(["verify-bundle", fourth.file]);
     assert.equal(verified.code, 0, verified.stderr);
     assert.deepEqual(await readFile(fourth.file), await readFile(join(dir, "first-copy.tar")));
+
+    // A small blob's cache file (the config) damaged: its check fails as it is copied, and it is
+    // downloaded instead, into the same bytes.
+    const files = join(dir, "cache", "blobs", "sha256");
+    const config = await findFile(files, (text) => text.includes('"rootfs"'));
+    await writeFile(config, (await readFile(config, "utf8")).replace('"rootfs"', '"rootfz"'));
+    const fifth = await bundle("fifth.tar");
+    assert.equal(fifth.gets, 1, "the config, downloaded");
+    assert.deepEqual(await readFile(fifth.file), await readFile(join(dir, "first-copy.tar")));
+    assert.match(await readFile(config, "utf8"), /"rootfs"/, "the cache file is mended");
   });
 
   it("--cache-layers also keeps every layer as a cache file", async () => {
@@ -102,6 +112,14 @@ describe("create-bundle: the cache holds large blobs inside the bundles it compl
     assert.equal((await readdir(join(cache, "blobs", "sha256"))).length, 5, "manifest, config, 3 layers");
   });
 });
+
+/** The path of the first file in `dir` whose text passes `test`. */
+async function findFile(dir: string, test: (text: string) => boolean): Promise<string> {
+  for (const name of await readdir(dir)) {
+    if (test(await readFile(join(dir, name), "utf8"))) return join(dir, name);
+  }
+  throw new Error(`no such file in ${dir}`);
+}
 
 /**
  * Flips a byte inside the largest blob of `file`, found by the cache's record

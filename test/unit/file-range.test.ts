@@ -142,10 +142,11 @@ describe("VerifiedFileRange", () => {
       }
       return { buffers, digest: `sha256:${hash.digest("hex")}` };
     };
-    const unfinished = new VerifiedFileRange(bigFile, 0, expected);
+    const reuse = { reuseBuffers: true };
+    const unfinished = new VerifiedFileRange(bigFile, 0, expected, reuse);
     const cut = await drain(unfinished, 1);
     unfinished.release();
-    const first = new VerifiedFileRange(bigFile, 0, expected);
+    const first = new VerifiedFileRange(bigFile, 0, expected, reuse);
     const a = await drain(first);
     assert.equal(a.digest, expected.digest);
     assert.ok(
@@ -153,13 +154,24 @@ describe("VerifiedFileRange", () => {
       "an unfinished stream gave its buffers away",
     );
     first.release();
-    const second = new VerifiedFileRange(bigFile, 0, expected);
+    const second = new VerifiedFileRange(bigFile, 0, expected, reuse);
     const b = await drain(second);
     assert.equal(b.digest, expected.digest);
     assert.ok(
       [...b.buffers].some((x) => a.buffers.has(x)),
       "a released stream's buffers were not reused",
     );
+  });
+
+  it("without reuseBuffers, delivers every chunk in a buffer of its own (a consumer may keep them)", async () => {
+    const big = randomBytes(5 * 512 * 1024 + 3);
+    const bigFile = join(dir, "big-fresh");
+    await writeFile(bigFile, big);
+    const stream = new VerifiedFileRange(bigFile, 0, { digest: sha256Digest(big), size: big.length });
+    const kept: Buffer[] = [];
+    for await (const chunk of stream as AsyncIterable<Buffer>) kept.push(chunk);
+    assert.equal(new Set(kept.map((c) => c.buffer)).size, kept.length);
+    assert.ok(Buffer.concat(kept).equals(big), "kept chunks were overwritten");
   });
 
   it("names a missing file", async () => {
