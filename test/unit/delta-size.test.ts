@@ -5,42 +5,19 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { deltaSize } from "../../src/plan/diff-bytes.js";
 import { encodeLock } from "../../src/plan/lock-file.js";
-import type { Lock, LockedImage } from "../../src/plan/lock-types.js";
-import { computeTotals } from "../../src/plan/totals.js";
+import type { LockedImage } from "../../src/plan/lock-types.js";
+import { handImage, handLock } from "../harness/hand-lock.js";
 import { runAirlockInProcess } from "../harness/cli.js";
 
-const d = (n: number): string => "sha256:" + n.toString(16).padStart(64, "0");
-const blob = (n: number): { digest: string; size: number; mediaType: string } => ({
-  digest: d(n),
-  size: n,
-  mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
-});
-
-/** An image of one platform: manifest `m` (size 1), config `m + 1`, layers as given (sizes = numbers). */
-function image(name: string, m: number, layers: number[]): LockedImage {
-  return {
-    reference: `r.example/${name}:v1`,
-    tag: "v1",
-    digest: d(m),
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    size: 1,
-    platforms: [
-      {
-        platform: "linux/amd64",
-        digest: d(m),
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        size: 1,
-        config: blob(m + 1),
-        layers: layers.map(blob),
-      },
-    ],
-  };
-}
-
-function lockOf(...images: LockedImage[]): Lock {
-  const entries = images.map((i) => ({ key: i.reference, source: i.reference, images: [i] }));
-  return { lockVersion: 1, listHash: d(999), entries, totals: computeTotals(entries) };
-}
+/** An image of one platform: manifest `m` (size 1), config `m + 1`, layers as given (each its own digest number and size). */
+const image = (name: string, m: number, layers: number[]): LockedImage =>
+  handImage(name, {
+    manifest: m,
+    manifestSize: 1,
+    configSize: m + 1,
+    layers: layers.map((n) => ({ n, size: n })),
+  });
+const lockOf = handLock;
 
 const OLD = lockOf(image("a", 10_000, [100, 200]), image("b", 20_000, [100, 300]));
 const NEW = lockOf(

@@ -1,41 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { splitLock } from "../../src/bundle/split.js";
-import type { Lock, LockedImage } from "../../src/plan/lock-types.js";
-import { computeTotals } from "../../src/plan/totals.js";
+import type { LockedImage } from "../../src/plan/lock-types.js";
+import { digestOf, handImage, handLock } from "../harness/hand-lock.js";
 
-const d = (n: number): string => "sha256:" + n.toString(16).padStart(64, "0");
-const blob = (n: number, size: number): { digest: string; size: number; mediaType: string } => ({
-  digest: d(n),
-  size,
-  mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
-});
+const d = digestOf;
 
 /** One platform: manifest `m`, config `m + 1`, one layer `m + 2` of `layer` bytes. */
-function image(name: string, m: number, layer: number): LockedImage {
-  return {
-    reference: `r.example/${name}:v1`,
-    tag: "v1",
-    digest: d(m),
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    size: 500,
-    platforms: [
-      {
-        platform: "linux/amd64",
-        digest: d(m),
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        size: 500,
-        config: blob(m + 1, 1000),
-        layers: [blob(m + 2, layer)],
-      },
-    ],
-  };
-}
-
-function lockOf(...images: LockedImage[]): Lock {
-  const entries = images.map((i) => ({ key: i.reference, source: i.reference, images: [i] }));
-  return { lockVersion: 1, listHash: d(999), entries, totals: computeTotals(entries) };
-}
+const image = (name: string, m: number, layer: number): LockedImage =>
+  handImage(name, { manifest: m, manifestSize: 500, configSize: 1000, layers: [{ n: m + 2, size: layer }] });
+const lockOf = handLock;
 
 describe("splitLock", () => {
   const lock = lockOf(image("a", 100, 600_000), image("b", 200, 600_000), image("c", 300, 600_000));
