@@ -104,6 +104,11 @@ export function registryApiHost(registry: string): string {
   return registry === DOCKER_HUB || registry === LEGACY_DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
 }
 
+/** True for Docker Hub under any of its names (docker.io, index.docker.io, registry-1.docker.io). */
+export function isDockerHub(registry: string): boolean {
+  return registryApiHost(registry) === DOCKER_HUB_API_HOST;
+}
+
 /**
  * True for localhost, *.localhost, 127.0.0.0/8 and ::1 (with or without port,
  * IPv6 in [ ]): hosts where plain HTTP may be used automatically. False for

@@ -3,6 +3,7 @@ import { AirlockError } from "../errors.js";
 import { parseDigest, sha256Digest } from "../oci/digest.js";
 import { MANIFEST_ACCEPT } from "../oci/media-types.js";
 import { MAX_MANIFEST_BYTES, normalizeContentType } from "../oci/manifest.js";
+import { isDockerHub } from "../ref/reference.js";
 import type { Descriptor } from "../oci/types.js";
 import { mountBlob } from "./blob-mount.js";
 import { openBlob } from "./blob-reader.js";
@@ -12,7 +13,7 @@ import { listPaginated } from "./pagination.js";
 import { COSIGN_SUFFIXES, cosignTag, referrersTag, type CosignSuffix } from "../oci/attached-tags.js";
 import { descriptorsOf, filterArtifactType, referrersFromApi } from "./referrers.js";
 import { CATALOG_SCOPE, pullScope, pushScope, deleteScope, type Scope } from "./scope.js";
-import type { RegistryTransport, TransportStats } from "./transport.js";
+import type { RegistryResponse, RegistryTransport, TransportStats } from "./transport.js";
 
 /** A manifest as the registry served it: the raw bytes and the digest computed from them. */
 export interface FetchedManifest {
@@ -75,16 +76,34 @@ export class RegistryClient {
     reference: string,
     options: CallOptions = {},
   ): Promise<FetchedManifest> {
-    const what = `manifest ${this.#name(repository, reference)}`;
-    const res = await this.#t.send({
+    const res = await this.#manifestRequest(repository, reference, [200], options);
+    return await this.#manifestRead(res, repository, reference);
+  }
+
+  async #manifestRequest(
+    repository: string,
+    reference: string,
+    expect: number[],
+    options: CallOptions,
+  ): Promise<RegistryResponse> {
+    return await this.#t.send({
       method: "GET",
       path: `/v2/${repository}/manifests/${reference}`,
       headers: { accept: MANIFEST_ACCEPT.join(", ") },
       scopes: [pullScope(repository)],
-      expect: [200],
-      what,
+      expect,
+      what: `manifest ${this.#name(repository, reference)}`,
       signal: options.signal,
     });
+  }
+
+  /** The manifest's raw bytes (capped) and the digest they hash to; by digest, it must be the one asked for. */
+  async #manifestRead(
+    res: RegistryResponse,
+    repository: string,
+    reference: string,
+  ): Promise<FetchedManifest> {
+    const what = `manifest ${this.#name(repository, reference)}`;
     const bytes = await readBodyCapped(res, MAX_MANIFEST_BYTES, what);
     const digest = sha256Digest(bytes);
     if (DIGEST_REF.test(reference) && digest !== reference) {
@@ -340,15 +359,24 @@ export class RegistryClient {
   }
 
   /**
-   * A manifest by tag or digest, or undefined when the registry has none: a HEAD first (a miss
-   * costs no GET, which registries such as Docker Hub count as pulls), then a GET by the digest
-   * it answered, so the bytes are verified even if the tag moves in between.
+   * A manifest by tag or digest, or undefined when the registry has none: one GET, whose bytes
+   * are the manifest (hashed as they came) and whose 404 is the miss. On Docker Hub a HEAD goes
+   * first: Docker Hub counts manifest GETs against its pull rate limit and not HEADs, and most
+   * of these lookups (cosign's tags, the referrers fallback tag) miss; a hit is then fetched by
+   * the digest the HEAD answered, so the bytes are verified even if the tag moves in between.
    */
   async manifestFind(
     repository: string,
     reference: string,
     options: CallOptions = {},
   ): Promise<FetchedManifest | undefined> {
+    if (!isDockerHub(this.registry)) {
+      const res = await this.#manifestRequest(repository, reference, [200, 404], options);
+      if (res.status === 200) return await this.#manifestRead(res, repository, reference);
+      // Read (a small error document), not cut: the connection stays for the next request.
+      await res.body.dump();
+      return undefined;
+    }
     const head = await this.manifestHead(repository, reference, options);
     if (head === undefined) return undefined;
     try {

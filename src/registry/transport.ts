@@ -52,6 +52,17 @@ interface Tries {
   reconnected: boolean;
 }
 
+/**
+ * undici 7 closes the connection after every HEAD (it marks the socket for reset, in case a
+ * misbehaving server sends a body anyway, nodejs/undici#258), so each HEAD would cost a new TCP
+ * connection and, against a TLS registry, a new handshake. Registries answer HEAD by the book,
+ * and `reset: false` (a documented dispatch option, applied after undici's own choice) keeps
+ * the connection for the next request; undici still closes it when the answer says so.
+ */
+function keepAlive(method: string): { reset?: false } {
+  return method === "HEAD" ? { reset: false } : {};
+}
+
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -233,7 +244,14 @@ export class RegistryTransport {
       if (authorization !== undefined && sameHost) headers.authorization = authorization;
       const began = Date.now();
       const body = typeof req.body === "function" ? req.body() : req.body;
-      const res = await request(url, { method: req.method, headers, body, dispatcher, signal: req.signal });
+      const res = await request(url, {
+        method: req.method,
+        headers,
+        body,
+        dispatcher,
+        signal: req.signal,
+        ...keepAlive(req.method),
+      });
       dispatcher.markAnswered(url);
       if (url.origin === start.origin) this.#failingSince = undefined;
       this.#debug(

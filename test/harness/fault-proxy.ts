@@ -8,7 +8,8 @@
  * answer (the registry acts, the client never hears), a delay before
  * forwarding, or a JSON answer standing in for an endpoint the registry
  * lacks (the OCI referrers API). Every request is logged with its status and times,
- * so tests can prove in what order things reached the registry.
+ * and the client connection it came on, so tests can prove in what order things reached the
+ * registry and how many connections the client opened.
  */
 import {
   createServer,
@@ -17,7 +18,7 @@ import {
   type OutgoingHttpHeaders,
   type ServerResponse,
 } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -58,6 +59,8 @@ export interface ActiveRule extends Readonly<FaultRule> {
 export interface ProxyLogEntry {
   /** Arrival order, from 0. */
   seq: number;
+  /** The client connection it came on: 0 for the first one accepted, 1 for the next, … */
+  connection: number;
   method: string;
   /** Path and query as sent. */
   path: string;
@@ -108,6 +111,8 @@ interface ProxyState {
   rules: RuleState[];
   log: ProxyLogEntry[];
   watchers: Set<(entry: ProxyLogEntry) => void>;
+  /** Client connections by the order they were accepted. */
+  connections: WeakMap<Socket, number>;
 }
 
 /** Starts a proxy on 127.0.0.1 and a free port in front of `upstream` ("http://127.0.0.1:PORT"). */
@@ -118,10 +123,13 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     rules: [],
     log: [],
     watchers: new Set(),
+    connections: new WeakMap(),
   };
+  let accepted = 0;
   const server = createServer((req, res) => {
     handle(state, req, res).catch(() => req.socket.destroy());
   });
+  server.on("connection", (socket: Socket) => state.connections.set(socket, accepted++));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
@@ -182,7 +190,15 @@ function pickRule(state: ProxyState, method: string, path: string): RuleState | 
 async function handle(state: ProxyState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = req.method ?? "GET";
   const path = req.url ?? "/";
-  const entry: ProxyLogEntry = { seq: state.log.length, method, path, at: performance.now(), bytesIn: 0 };
+  const connection = state.connections.get(req.socket) ?? -1;
+  const entry: ProxyLogEntry = {
+    seq: state.log.length,
+    connection,
+    method,
+    path,
+    at: performance.now(),
+    bytesIn: 0,
+  };
   state.log.push(entry);
   notify(state, entry);
   const rule = pickRule(state, method, path);

@@ -6,6 +6,7 @@ import {
   type Reference,
   formatReference,
   formatRepository,
+  isDockerHub,
   isLoopbackRegistry,
   parseReference,
   parseRegistry,
@@ -306,6 +307,16 @@ void describe("registryApiHost", () => {
     assert.equal(registryApiHost("index.docker.io"), "registry-1.docker.io");
     assert.equal(registryApiHost("ghcr.io"), "ghcr.io");
     assert.equal(registryApiHost("localhost:5000"), "localhost:5000");
+  });
+});
+
+void describe("isDockerHub", () => {
+  void it("knows Docker Hub by each of its names, and nothing else", () => {
+    for (const name of ["docker.io", "index.docker.io", "registry-1.docker.io"])
+      assert.ok(isDockerHub(name), name);
+    for (const name of ["ghcr.io", "localhost:5000", "docker.io.example.com", "mirror.gcr.io"]) {
+      assert.ok(!isDockerHub(name), name);
+    }
   });
 });
 
