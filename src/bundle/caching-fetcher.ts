@@ -36,6 +36,7 @@ export class CachingFetcher implements BlobReader {
   readonly #blobs: Map<string, BundleBlob>;
   /** Where the cache held each blob it held when the run began. */
   readonly #cached = new Map<string, FileRange>();
+  readonly #forgetting: Promise<void>[] = [];
   readonly #sourceOf: SourceOf;
   readonly #cache: BlobCache;
   readonly #onProgress: (p: FetchProgress) => void;
@@ -170,14 +171,24 @@ export class CachingFetcher implements BlobReader {
 
   /**
    * Stops taking a blob from the cache (its copy failed verification: a
-   * cache file or recorded bundle changed since): it is downloaded instead.
-   * False when the blob is not one to download.
+   * cache file or recorded bundle changed since): it is downloaded instead,
+   * and a recorded bundle it came from is forgotten by the cache (`flush`
+   * waits for that), so later runs do not try it again. False when the blob
+   * is not one to download.
    */
   forget(descriptor: Pick<Descriptor, "digest">): boolean {
-    if (!this.#blobs.has(descriptor.digest) || !this.#cached.delete(descriptor.digest)) return false;
+    const at = this.#cached.get(descriptor.digest);
+    if (!this.#blobs.has(descriptor.digest) || at === undefined) return false;
+    this.#cached.delete(descriptor.digest);
+    if (!at.whole) this.#forgetting.push(this.#cache.forgetBundle(at.file).catch(() => undefined));
     this.progress.cached--;
     this.progress.bytesDone -= this.#blobs.get(descriptor.digest)?.size ?? 0;
     return true;
+  }
+
+  /** Waits until the cache has forgotten every recorded bundle `forget` found changed. */
+  async flush(): Promise<void> {
+    await Promise.all(this.#forgetting.splice(0));
   }
 
   /** True when the cache holds every blob: nothing to download. */

@@ -14,7 +14,7 @@ import type { Descriptor } from "../oci/types.js";
 import type { FileRange } from "../stream/range-workers.js";
 import { VerifiedFileRange } from "../stream/verified-file-range.js";
 import { BlobDir } from "./blob-dir.js";
-import { readBundleRecords, recordBundle, type BundleRecord } from "./bundle-refs.js";
+import { forgetBundle, readBundleRecords, recordBundle, type BundleRecord } from "./bundle-refs.js";
 
 type Located = FileRange & { size: number };
 
@@ -66,6 +66,16 @@ export class BlobCache {
   /** Records a completed bundle: its blobs count as cached from now on. */
   async recordBundle(bundle: BundleRecord): Promise<void> {
     await recordBundle(this.root, bundle);
+    this.#known = undefined;
+    this.#located.clear();
+  }
+
+  /**
+   * Forgets a recorded bundle whose bytes failed a check (changed in place
+   * with its size and times kept): later runs no longer copy from it.
+   */
+  async forgetBundle(file: string): Promise<void> {
+    await forgetBundle(this.root, file);
     this.#known = undefined;
     this.#located.clear();
   }

@@ -67,6 +67,11 @@ export async function readBundleRecords(cacheRoot: string): Promise<BundleRecord
   return records.filter((r): r is BundleRecord => r !== undefined);
 }
 
+/** Forgets the bundle at `file` (its content failed a check): its blobs no longer count as cached. */
+export async function forgetBundle(cacheRoot: string, file: string): Promise<void> {
+  await rm(recordFile(cacheRoot, resolve(file)), { force: true });
+}
+
 /** The record of the bundle at `file`, when it is recorded and unchanged. */
 export async function bundleRecordOf(cacheRoot: string, file: string): Promise<BundleRecord | undefined> {
   return await readRecord(recordFile(cacheRoot, resolve(file)), false);

@@ -402,6 +402,7 @@ async function writePart(
     onKept: (blob) => fetcher.kept(blob),
     ...(knownSha256 !== undefined ? { knownSha256 } : {}),
   });
+  await fetcher.flush();
   // The bundle is complete either way: a cache that cannot record it only costs a later run.
   await cache.recordBundle({ ...tar, contentId }).catch(() => undefined);
   return tar;

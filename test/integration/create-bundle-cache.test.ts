@@ -89,6 +89,9 @@ describe("create-bundle: the cache holds large blobs inside the bundles it compl
     const fourth = await bundle("fourth.tar");
     assert.equal(fourth.gets, 1, "the damaged layer, downloaded");
     assert.equal(fourth.downloaded, 1);
+    // The damaged bundle it tried is forgotten (not tried again by later runs): the records are
+    // the other damaged one and fourth.tar.
+    assert.equal((await readdir(join(dir, "cache", "bundles"))).length, 2);
     const verified = await runAirlock(["verify-bundle", fourth.file]);
     assert.equal(verified.code, 0, verified.stderr);
     assert.deepEqual(await readFile(fourth.file), await readFile(join(dir, "first-copy.tar")));
