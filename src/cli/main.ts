@@ -1,6 +1,8 @@
 #!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2
 // The young generation is capped at 2 MiB per semi-space: blobs stream through in buffers that die
 // young, and a smaller new space returns them to the system at once instead of holding ~60 MiB.
+// (keepYoungGenerationSmall below does the same from inside, for `node dist/airlock.mjs`, which
+// runs without this line.)
 // glibc gets two malloc arenas instead of one per thread (V8's, libuv's and the hashing workers'):
 // each thread's arena kept 2 to 4 MiB it no longer used, 15 to 20 MiB of create-bundle's peak RSS.
 import { setMaxListeners } from "node:events";
